@@ -1,0 +1,355 @@
+"""Reverse mode: walk the recorded graph from the outputs back to the leaves.
+
+1. Collect the Nodes reachable from the outputs with an explicit stack (no recursion, so a
+   graph of a million nodes is fine), and sort them by creation number, newest first. Every
+   Node was created after its inputs, so this is a topological order: a Node's VJPs run only
+   after all of its consumers have added their contribution to its gradient.
+2. Run each Node's VJPs and sum what arrives at each input (a tensor used twice gets both).
+3. Leaves accumulate into ``.grad`` (``backward``) or are returned (``grad``).
+4. Unless ``retain_graph``, each Node drops its saved values once used: the memory is
+   released, and a second backward through the same graph raises an error that says so.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+
+from .mode import _mode
+from .ops import sum_to
+from .primitive import Node
+from .tensor import Tensor, _make
+
+_stamps = itertools.count(1)
+_by_seq = attrgetter("seq")
+
+StepHook = Callable[[Node, Any, dict], None]
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"backward through a graph a second time: the values saved by '{node.op.name}' were freed "
+        "by the first backward() or grad(). Pass retain_graph=True to the first call if you need "
+        "to go through the graph again."
+    )
+
+
+def _collect(roots: Sequence[Node]) -> list[Node]:
+    """The Nodes reachable from ``roots``, newest first (a topological order)."""
+    stamp = next(_stamps)
+    stack = []
+    for r in roots:
+        if r.mark != stamp:
+            r.mark = stamp
+            stack.append(r)
+    nodes = []
+    while stack:
+        node = stack.pop()
+        if node.args is None:
+            raise _freed_error(node)
+        nodes.append(node)
+        for p in node.parents:
+            if p.__class__ is Node and p.mark != stamp:
+                p.mark = stamp
+                stack.append(p)
+    nodes.sort(key=_by_seq, reverse=True)
+    return nodes
+
+
+def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
+    """``ans`` and ``args`` of a Node as Tensors wired into the graph, for create_graph."""
+    args = list(node.args)
+    if node.op.save_inputs:
+        for i, p in enumerate(node.parents):
+            if p is not None:
+                args[i] = _make(args[i], p) if p.__class__ is Node else p
+    ans = _make(node.out, node) if node.out is not None else None
+    return ans, tuple(args)
+
+
+def _run(
+    nodes: list[Node],
+    leaf_grads: dict[int, list],
+    create_graph: bool,
+    retain_graph: bool,
+    capture: dict[int, Any] | None = None,
+    on_step: StepHook | None = None,
+) -> None:
+    """Propagate the gradients already seeded in ``node.pending`` through ``nodes``.
+
+    Leaf gradients are summed into ``leaf_grads`` (id(leaf) -> [leaf, gradient]); the
+    gradient reaching a Node whose id is a key of ``capture`` is stored there.
+    """
+    try:
+        for node in nodes:
+            g = node.pending
+            node.pending = None
+            if g is None:
+                continue
+            if node.retain is not None:
+                _retain(node, g, create_graph)
+            if capture is not None and id(node) in capture:
+                capture[id(node)] = g
+            if create_graph:
+                ans, args = _tensor_inputs(node)
+            else:
+                ans, args = node.out, node.args
+            for p, vjp in zip(node.parents, node.op.vjps):
+                if p is None:
+                    continue
+                gi = vjp(g, ans, *args)
+                if p.__class__ is Node:
+                    if gi.shape != p.shape:  # broadcast in the forward: sum back to the input's shape
+                        gi = sum_to(gi, p.shape)
+                    p.pending = gi if p.pending is None else p.pending + gi
+                else:
+                    if gi.shape != p.data.shape:
+                        gi = sum_to(gi, p.data.shape)
+                    entry = leaf_grads.get(id(p))
+                    if entry is None:
+                        leaf_grads[id(p)] = [p, gi]
+                    else:
+                        entry[1] = entry[1] + gi
+            if not retain_graph:
+                node.args = node.out = None
+            if on_step is not None:
+                on_step(node, g, leaf_grads)
+    except BaseException:
+        for node in nodes:  # leave no half-summed gradient behind for the next call
+            node.pending = None
+        raise
+
+
+def _retain(node: Node, g: Any, create_graph: bool) -> None:
+    t = node.retain()
+    if t is None:
+        return
+    g = g if create_graph else _make(np.array(g), None)
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _owned(g: Any, handed_out: set[int]) -> np.ndarray:
+    """A gradient array safe to give to a leaf: not a view, not shared with another leaf.
+
+    VJPs pass gradients through without copying (x + y hands the same array to both), so a
+    leaf's .grad could otherwise alias another's, and in-place edits would leak between them.
+    """
+    if g.__class__ is not np.ndarray:
+        return np.asarray(g)
+    if g.base is not None or id(g) in handed_out:
+        return g.copy()
+    handed_out.add(id(g))
+    return g
+
+
+def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Any:
+    """The gradient of ``leaf`` in the leaf's dtype and shape (a Tensor under create_graph)."""
+    if create_graph:
+        return g if isinstance(g, Tensor) else _make(np.asarray(g), None)
+    g = _owned(g, handed_out)
+    if g.dtype != leaf.data.dtype:
+        g = g.astype(leaf.data.dtype)
+    if g.shape != leaf.data.shape:  # a VJP broke the invariant: say so rather than mis-train
+        raise RuntimeError(f"internal error: gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
+    return _make(g, None)
+
+
+def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
+    """The starting gradient for ``output``: ones for a one-element output, else ``gradient``."""
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"{what}: the implicit gradient needs a one-element output, got shape {output.shape}; "
+                "pass the gradient of the output explicitly (backward(gradient=...)), or reduce it "
+                "first (.sum() or .mean())"
+            )
+        g = np.ones(output.shape, dtype=output.dtype)
+        return _make(g, None) if create_graph else g
+    if isinstance(gradient, Tensor):
+        g_shape = gradient.shape
+    else:
+        gradient = np.array(gradient, dtype=output.dtype)
+        g_shape = gradient.shape
+    if g_shape != output.shape:
+        raise ValueError(f"{what}: gradient of shape {g_shape} given for an output of shape {output.shape}")
+    if create_graph:
+        return gradient if isinstance(gradient, Tensor) else _make(gradient, None)
+    return np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=output.dtype)
+
+
+def _propagate(
+    outputs: Sequence[Tensor],
+    seeds: Sequence[Any],
+    create_graph: bool,
+    retain_graph: bool,
+    capture: dict[int, Any] | None = None,
+    on_step: StepHook | None = None,
+) -> dict[int, list]:
+    """Seed the outputs and run the whole backward pass; returns the leaf gradients."""
+    leaf_grads: dict[int, list] = {}
+    roots = [t._node for t in outputs if t._node is not None]
+    nodes = _collect(roots)  # raises on a freed graph before anything changes
+    for t, g in zip(outputs, seeds):
+        node = t._node
+        if node is None:  # the output is a leaf itself
+            entry = leaf_grads.get(id(t))
+            leaf_grads[id(t)] = [t, g if entry is None else entry[1] + g]
+        else:
+            node.pending = g if node.pending is None else node.pending + g
+    prev = _mode.enabled
+    _mode.enabled = create_graph  # VJPs record a graph only when asked to
+    try:
+        _run(nodes, leaf_grads, create_graph, retain_graph, capture, on_step)
+    finally:
+        _mode.enabled = prev
+    return leaf_grads
+
+
+def backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """Accumulate the gradient of ``tensor`` with respect to every leaf into ``leaf.grad``.
+
+    Args:
+        tensor: the output. Without ``gradient`` it must have one element (a loss).
+        gradient: d(something)/d(tensor), of ``tensor``'s shape: backward then computes the
+            vector-Jacobian product of that vector with every leaf.
+        retain_graph: keep the graph's saved values for another backward (default: create_graph).
+        create_graph: record the backward pass itself, so that the gradients have a graph and
+            can be differentiated again (Hessian-vector products, gradient penalties).
+
+    Leaves accumulate: call ``zero_grad()`` (or set ``.grad = None``) between steps.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> (x * x).backward()
+    >>> x.grad
+    Tensor(6.)
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad, so no graph was recorded for it. "
+            "Create the inputs you differentiate with requires_grad=True, and do not compute "
+            "the output under no_grad()."
+        )
+    retain = create_graph if retain_graph is None else retain_graph
+    seed = _seed(tensor, gradient, create_graph, "backward()")
+    leaf_grads = _propagate([tensor], [seed], create_graph, retain)
+    handed_out: set[int] = set()
+    for leaf, g in leaf_grads.values():
+        g = _leaf_grad(leaf, g, create_graph, handed_out)
+        if leaf.grad is None:
+            leaf.grad = g
+        elif create_graph:
+            leaf.grad = leaf.grad + g
+        else:
+            leaf.grad = _make(leaf.grad.data + g.data, None)
+
+
+def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:
+    items = [x] if isinstance(x, Tensor) else list(x)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): {what}[{i}] is a {type(t).__name__}, not a Tensor")
+    return items
+
+
+def _label(t: Tensor, what: str, i: int) -> str:
+    return f"{what}[{i}]" + (f" ({t.name!r})" if t.name else "")
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
+
+    Args:
+        outputs: a Tensor or a sequence of them; their gradients are summed.
+        inputs: the tensors to differentiate with respect to (leaves or intermediate results).
+        grad_outputs: one gradient per output (None: ones, for one-element outputs).
+        retain_graph: keep the graph for another pass (default: create_graph).
+        create_graph: give the gradients a graph of their own, for higher-order derivatives.
+        allow_unused: return None for an input the outputs do not depend on, instead of raising.
+
+    >>> g, = al.grad(loss_fn(w), [w], create_graph=True)
+    >>> hvp, = al.grad((g * v).sum(), [w])        # Hessian-vector product
+    """
+    outs = _as_tensor_list(outputs, "outputs")
+    ins = _as_tensor_list(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs given for {len(outs)} outputs")
+    for i, t in enumerate(outs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad(): {_label(t, 'outputs', i)} does not require grad (no graph was recorded)")
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad(): {_label(t, 'inputs', i)} does not require grad")
+    seeds = [_seed(t, g, create_graph, f"grad() for outputs[{i}]") for i, (t, g) in enumerate(zip(outs, grad_outputs))]
+    retain = create_graph if retain_graph is None else retain_graph
+    capture: dict[int, Any] = {id(t._node): None for t in ins if t._node is not None}
+    leaf_grads = _propagate(outs, seeds, create_graph, retain, capture)
+    handed_out: set[int] = set()
+    result: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        if t._node is None:
+            entry = leaf_grads.get(id(t))
+            g = None if entry is None else entry[1]
+        else:
+            g = capture.get(id(t._node))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad(): {_label(t, 'inputs', i)} was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(_leaf_grad(t, g, create_graph, handed_out))
+    return tuple(result)
+
+
+@dataclass
+class BackwardStep:
+    """One step of a backward pass, as :func:`trace_backward` records it.
+
+    Attributes:
+        node: the Node whose VJPs ran in this step.
+        grad: the gradient that had reached that node (d root / d node output).
+        leaf_grads: each leaf's gradient summed so far, keyed by id(leaf).
+    """
+
+    node: Node
+    grad: np.ndarray
+    leaf_grads: dict[int, np.ndarray]
+
+
+def trace_backward(root: Tensor, gradient: Any = None) -> list[BackwardStep]:
+    """Run backward from ``root`` step by step, recording each step; ``.grad`` is untouched.
+
+    The graph is retained. Used by ``viz.backward_tour`` to draw the pass as it happens.
+    """
+    if not root.requires_grad:
+        raise RuntimeError("trace_backward(): the tensor does not require grad (no graph was recorded)")
+    steps: list[BackwardStep] = []
+
+    def record(node: Node, g: Any, leaf_grads: dict) -> None:
+        leaves = {k: np.array(v[1]) for k, v in leaf_grads.items()}
+        steps.append(BackwardStep(node, np.array(g), leaves))
+
+    _propagate([root], [_seed(root, gradient, False, "trace_backward()")], False, True, on_step=record)
+    return steps

@@ -1,0 +1,185 @@
+"""Composites: activations and losses built only from the primitives in ``ops.py``.
+
+Nothing here has a hand-written derivative: backward goes through the primitives each one
+is made of. The care is numerical: every function stays finite, in value and gradient, at
+inputs of +-1000 (see each docstring for how). Like the primitives, these accept Tensors
+(and return Tensors) or plain numpy values (and return numpy values).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from . import ops
+from .ops import _data, abs, exp, log, log1p, maximum, tanh, where
+from .tensor import Tensor
+
+Reduction = Literal["mean", "sum", "none"]
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "logsumexp",
+    "mse", "bce", "bce_with_logits", "cross_entropy",
+]
+
+
+# ------------------------------------------------------------------------------ activations
+
+def relu(x: Any) -> Any:
+    """max(x, 0). Its gradient is 1 where x > 0 and 0 elsewhere, 0 at x = 0 included
+    (as PyTorch and micrograd)."""
+    return where(_data(x) > 0, x, 0.0)
+
+
+def sigmoid(x: Any) -> Any:
+    """σ(x) = 1 / (1 + e^-x);  dσ/dx = σ(x) (1 - σ(x)).
+
+    Computed from e = exp(-|x|), which lies in (0, 1] and cannot overflow:
+    σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0. Both branches are finite
+    everywhere, so ``where`` passes no nan back (0 * inf = nan is the trap). -|x| is x times
+    a constant sign chosen with the same test as the branch, so that at x = 0 the derivative
+    is the x >= 0 side's, 1/4 (abs would give 0 there: its derivative at 0 is 0).
+    """
+    nonneg = _data(x) >= 0
+    e = exp(x * np.where(nonneg, -1.0, 1.0))
+    return where(nonneg, 1.0, e) / (1 + e)
+
+
+def softplus(x: Any) -> Any:
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|);  d/dx = σ(x).
+
+    At x = 0 the tie in max(x, 0) sends half the gradient each way, which gives σ(0) = 1/2.
+    """
+    return maximum(x, 0.0) + log1p(exp(-abs(x)))
+
+
+def _max_along(x: Any, axis: Any, name: str) -> np.ndarray:
+    """The (constant) max of x along axis, kept as size-1 axes; 0 where it is infinite.
+
+    Subtracting it changes nothing mathematically and makes every exponential at most 1.
+    """
+    xd = _data(x)
+    try:
+        m = np.max(xd, axis=axis, keepdims=True)
+    except ValueError as e:  # numpy's AxisError, or an empty tensor
+        raise ValueError(f"{name}: {e} (tensor of shape {np.shape(xd)})") from None
+    return np.where(np.isfinite(m), m, 0.0)
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """e^x_i / sum_j e^x_j along ``axis``, with the max subtracted first (the result is the same)."""
+    e = exp(x - _max_along(x, axis, "softmax"))
+    return e / ops.sum(e, axis, True)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """x_i - log sum_j e^x_j along ``axis``, computed as z - log sum e^z with z = x - max x."""
+    z = x - _max_along(x, axis, "log_softmax")
+    return z - log(ops.sum(exp(z), axis, True))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """log sum e^x over ``axis``;  d/dx = softmax(x). Stable for any input scale."""
+    m = _max_along(x, axis, "logsumexp")
+    out = log(ops.sum(exp(x - m), axis, True)) + m
+    if keepdims:
+        return out
+    return ops.reshape(out, np.squeeze(m, axis=axis).shape)
+
+
+# ------------------------------------------------------------------------------ losses
+
+def _reduce(loss: Any, reduction: Reduction, name: str) -> Any:
+    if reduction == "mean":
+        return ops.mean(loss, None, False)
+    if reduction == "sum":
+        return ops.sum(loss, None, False)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _target_like(pred: Any, target: Any, name: str) -> Any:
+    """The target as a constant of the prediction's shape (a Tensor target keeps its graph)."""
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=np.result_type(_data(pred).dtype, np.float32))
+    if target.shape != pred.shape:
+        raise ValueError(
+            f"{name}: prediction of shape {pred.shape} and target of shape {target.shape} differ; "
+            "reshape one of them (broadcasting them would silently compare every pair)"
+        )
+    return target
+
+
+def mse(pred: Any, target: Any, reduction: Reduction = "mean") -> Any:
+    """Mean squared error: mean((pred - target)^2)."""
+    target = _target_like(pred, target, "mse")
+    return _reduce((pred - target) ** 2, reduction, "mse")
+
+
+def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean") -> Any:
+    """Binary cross-entropy of probabilities: -(t log p + (1 - t) log(1 - p)).
+
+    p is clipped to [eps, 1 - eps] (eps at least the dtype's resolution), so predictions of
+    exactly 0 or 1 give a finite loss and gradient. For raw scores use :func:`bce_with_logits`.
+    """
+    target = _target_like(pred, target, "bce")
+    eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
+    p = ops.clip(pred, eps, 1.0 - eps)
+    loss = -(target * log(p) + (1 - target) * log(1 - p))
+    return _reduce(loss, reduction, "bce")
+
+
+def bce_with_logits(logits: Any, target: Any, reduction: Reduction = "mean") -> Any:
+    """Binary cross-entropy of σ(x), from the score x:  max(x, 0) - x t + log(1 + e^-|x|).
+
+    Equal to bce(sigmoid(x), t) but exact for any x: nothing overflows and nothing is clipped.
+    d/dx = σ(x) - t.
+    """
+    target = _target_like(logits, target, "bce_with_logits")
+    loss = maximum(logits, 0.0) - logits * target + log1p(exp(-abs(logits)))
+    return _reduce(loss, reduction, "bce_with_logits")
+
+
+def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``."""
+    idx = np.asarray(_data(indices))
+    if idx.dtype.kind == "f":
+        if not np.all(idx == np.round(idx)):
+            raise ValueError("one_hot: class indices must be whole numbers")
+        idx = idx.astype(np.int64)
+    elif idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: class indices must be integers, got dtype {idx.dtype}")
+    bad = (idx < 0) | (idx >= num_classes)
+    if bad.any():
+        raise ValueError(
+            f"one_hot: class index {idx[bad].flat[0]} is out of range for {num_classes} classes (0..{num_classes - 1})"
+        )
+    out = np.zeros(idx.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, idx[..., None], 1.0, axis=-1)
+    return out
+
+
+def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> Any:
+    """Softmax cross-entropy from raw scores, classes along the last axis.
+
+    ``target`` is either class indices (shape ``logits.shape[:-1]``) or class probabilities /
+    one-hot rows (shape ``logits.shape``). loss = -sum_c t_c log_softmax(x)_c; d/dx = softmax(x) - t.
+    """
+    shape = _data(logits).shape
+    t = _data(target)
+    t_shape = np.shape(t)
+    if len(shape) == 0:
+        raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
+    if t_shape == shape:
+        weights = target if isinstance(target, Tensor) else np.asarray(t, dtype=_data(logits).dtype)
+    elif t_shape == shape[:-1]:
+        weights = one_hot(t, shape[-1], dtype=_data(logits).dtype)
+    else:
+        raise ValueError(
+            f"cross_entropy: target of shape {t_shape} fits neither class indices {shape[:-1]} "
+            f"nor probabilities {shape} for logits of shape {shape}"
+        )
+    loss = -(log_softmax(logits, -1) * weights).sum(axis=-1)
+    return _reduce(loss, reduction, "cross_entropy")

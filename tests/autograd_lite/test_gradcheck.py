@@ -1,0 +1,69 @@
+"""gradcheck / gradgradcheck themselves: they pass right gradients and catch wrong ones."""
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+from autograd_lite.primitive import unary
+
+# sin with a deliberately wrong derivative (+cos instead of... a factor 1.01 off)
+wrong_sin = unary("wrong_sin", np.sin, lambda g, ans, x: g * np.cos(x) * 1.01)
+# exp whose first derivative is right but written so that its second derivative is lost
+flat_exp = unary("flat_exp", np.exp, lambda g, ans, x: g * np.exp(x.data if isinstance(x, Tensor) else x))
+
+
+def test_passes_a_correct_gradient():
+    x = Tensor([0.1, 0.2, 0.3], requires_grad=True)
+    assert al.gradcheck(lambda t: (t * t).sin(), (x,))
+
+
+def test_reports_the_input_the_index_and_both_values():
+    x = Tensor([0.1, 0.2], requires_grad=True, name="x")
+    y = Tensor([0.5], requires_grad=True)
+    with pytest.raises(al.GradcheckError) as err:
+        al.gradcheck(lambda a, b: wrong_sin(a) * b, (x, y))
+    msg = str(err.value)
+    assert "input 0 ('x') of shape (2,)" in msg
+    assert "element (0,)" in msg
+    expected = np.cos(0.1) * 0.5
+    assert f"analytic {expected * 1.01:.10g}" in msg
+    assert f"numeric {expected:.6g}"[:14] in msg
+
+
+def test_returns_false_when_asked_not_to_raise():
+    x = Tensor([0.3], requires_grad=True)
+    assert al.gradcheck(wrong_sin, (x,), raise_exception=False) is False
+
+
+def test_gradgradcheck_catches_a_vjp_that_is_not_differentiable():
+    x = Tensor([0.3, -0.2], requires_grad=True)
+    assert al.gradcheck(flat_exp, (x,))  # first order is fine
+    with pytest.raises(al.GradcheckError):
+        al.gradgradcheck(flat_exp, (x,))
+
+
+def test_checks_only_inputs_that_require_grad():
+    x = Tensor([0.1, 0.2], requires_grad=True)
+    c = Tensor([0.3, 0.4])  # a constant: never perturbed, never checked
+    assert al.gradcheck(lambda a, b: wrong_sin(b) * a, (x, c))
+
+
+def test_works_in_float64_for_float32_inputs():
+    x = Tensor(np.array([0.1, 0.2], dtype=np.float32), requires_grad=True)
+    assert al.gradcheck(lambda t: t.exp() * t, (x,))
+
+
+def test_arrays_are_checked_as_inputs():
+    assert al.gradcheck(lambda a, b: a @ b, (np.ones((2, 3)), np.arange(3.0)))
+
+
+def test_tuple_outputs():
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    assert al.gradcheck(lambda t: (t.exp(), t.sum() * 2), (x,))
+    assert al.gradgradcheck(lambda t: (t.exp(), t.sum() * 2), (x,))
+
+
+def test_nothing_to_check_is_an_error():
+    with pytest.raises(ValueError, match="no input requires grad"):
+        al.gradcheck(lambda t: t * 2, (Tensor([1.0]),))
