@@ -1,13 +1,17 @@
 """Reverse mode: walk the recorded graph from the outputs back to the leaves.
 
-1. Collect the Nodes reachable from the outputs with an explicit stack (no recursion, so a
-   graph of a million nodes is fine), and sort them by creation number, newest first. Every
-   Node was created after its inputs, so this is a topological order: a Node's VJPs run only
-   after all of its consumers have added their contribution to its gradient.
-2. Run each Node's VJPs and sum what arrives at each input (a tensor used twice gets both).
-3. Leaves accumulate into ``.grad`` (``backward``) or are returned (``grad``).
-4. Unless ``retain_graph``, each Node drops its saved values once used: the memory is
-   released, and a second backward through the same graph raises an error that says so.
+Every Node gets a creation number (``seq``) larger than its inputs' numbers. Backward keeps
+the Nodes it has reached in a heap and always takes the newest next: by then every consumer
+of that Node reachable from the outputs has run and added its share to the Node's gradient
+(a consumer is newer, and the path to it from an output passes only through newer Nodes).
+So this is a topological order, found with no recursion and no separate sorting pass: a
+graph of a million Nodes needs no more than the heap.
+
+For each Node taken: run its VJPs, sum what reaches each input (a tensor used twice gets
+both contributions, reduced to its shape if the forward broadcast it), and, unless
+``retain_graph``, drop its saved values: the memory is released at once, and a second
+backward through the same Node raises an error that says what to do. Leaves accumulate
+into ``.grad`` (``backward``) or are returned (``grad``) once the pass is over.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -26,7 +30,6 @@ from .primitive import Node
 from .tensor import Tensor, _make
 
 _stamps = itertools.count(1)
-_by_seq = attrgetter("seq")
 
 StepHook = Callable[[Node, Any, dict], None]
 
@@ -37,28 +40,6 @@ def _freed_error(node: Node) -> RuntimeError:
         "by the first backward() or grad(). Pass retain_graph=True to the first call if you need "
         "to go through the graph again."
     )
-
-
-def _collect(roots: Sequence[Node]) -> list[Node]:
-    """The Nodes reachable from ``roots``, newest first (a topological order)."""
-    stamp = next(_stamps)
-    stack = []
-    for r in roots:
-        if r.mark != stamp:
-            r.mark = stamp
-            stack.append(r)
-    nodes = []
-    while stack:
-        node = stack.pop()
-        if node.args is None:
-            raise _freed_error(node)
-        nodes.append(node)
-        for p in node.parents:
-            if p.__class__ is Node and p.mark != stamp:
-                p.mark = stamp
-                stack.append(p)
-    nodes.sort(key=_by_seq, reverse=True)
-    return nodes
 
 
 def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
@@ -72,25 +53,46 @@ def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
     return ans, tuple(args)
 
 
-def _run(
-    nodes: list[Node],
-    leaf_grads: dict[int, list],
+def _propagate(
+    outputs: Sequence[Tensor],
+    seeds: Sequence[Any],
     create_graph: bool,
     retain_graph: bool,
     capture: dict[int, Any] | None = None,
     on_step: StepHook | None = None,
-) -> None:
-    """Propagate the gradients already seeded in ``node.pending`` through ``nodes``.
+) -> dict[int, list]:
+    """Seed the outputs with their gradients and run the backward pass.
 
-    Leaf gradients are summed into ``leaf_grads`` (id(leaf) -> [leaf, gradient]); the
-    gradient reaching a Node whose id is a key of ``capture`` is stored there.
+    Returns the leaf gradients as {id(leaf): [leaf, gradient]}. The gradient reaching a Node
+    whose id is a key of ``capture`` is stored there; ``on_step(node, grad, leaf_grads)`` is
+    called after each Node's VJPs have run.
     """
+    leaf_grads: dict[int, list] = {}
+    stamp = next(_stamps)
+    heap: list[tuple[int, Node]] = []
+    for t, g in zip(outputs, seeds):
+        node = t._node
+        if node is None:  # the output is a leaf itself
+            entry = leaf_grads.get(id(t))
+            leaf_grads[id(t)] = [t, g if entry is None else entry[1] + g]
+            continue
+        if node.args is None:
+            raise _freed_error(node)
+        if node.mark != stamp:
+            node.mark = stamp
+            node.pending = g
+            heappush(heap, (-node.seq, node))
+        else:  # the same output given twice
+            node.pending = node.pending + g
+    prev = _mode.enabled
+    _mode.enabled = create_graph  # VJPs record a graph only when asked to
     try:
-        for node in nodes:
+        while heap:
+            node = heappop(heap)[1]
+            if node.args is None:
+                raise _freed_error(node)
             g = node.pending
             node.pending = None
-            if g is None:
-                continue
             if node.retain is not None:
                 _retain(node, g, create_graph)
             if capture is not None and id(node) in capture:
@@ -104,9 +106,14 @@ def _run(
                     continue
                 gi = vjp(g, ans, *args)
                 if p.__class__ is Node:
-                    if gi.shape != p.shape:  # broadcast in the forward: sum back to the input's shape
+                    if gi.shape != p.shape:  # the forward broadcast this input: sum back to its shape
                         gi = sum_to(gi, p.shape)
-                    p.pending = gi if p.pending is None else p.pending + gi
+                    if p.mark != stamp:
+                        p.mark = stamp
+                        p.pending = gi
+                        heappush(heap, (-p.seq, p))
+                    else:
+                        p.pending = p.pending + gi
                 else:
                     if gi.shape != p.data.shape:
                         gi = sum_to(gi, p.data.shape)
@@ -120,9 +127,12 @@ def _run(
             if on_step is not None:
                 on_step(node, g, leaf_grads)
     except BaseException:
-        for node in nodes:  # leave no half-summed gradient behind for the next call
+        for _, node in heap:  # leave no half-summed gradient behind for the next pass
             node.pending = None
         raise
+    finally:
+        _mode.enabled = prev
+    return leaf_grads
 
 
 def _retain(node: Node, g: Any, create_graph: bool) -> None:
@@ -133,27 +143,21 @@ def _retain(node: Node, g: Any, create_graph: bool) -> None:
     t.grad = g if t.grad is None else t.grad + g
 
 
-def _owned(g: Any, handed_out: set[int]) -> np.ndarray:
-    """A gradient array safe to give to a leaf: not a view, not shared with another leaf.
-
-    VJPs pass gradients through without copying (x + y hands the same array to both), so a
-    leaf's .grad could otherwise alias another's, and in-place edits would leak between them.
-    """
-    if g.__class__ is not np.ndarray:
-        return np.asarray(g)
-    if g.base is not None or id(g) in handed_out:
-        return g.copy()
-    handed_out.add(id(g))
-    return g
-
-
 def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Any:
-    """The gradient of ``leaf`` in the leaf's dtype and shape (a Tensor under create_graph)."""
+    """The gradient of ``leaf`` in the leaf's dtype and shape (a Tensor under create_graph).
+
+    VJPs pass gradients through without copying (x + y hands the same array to both inputs),
+    so a gradient that is a view, or already given to another leaf, is copied: no two .grad
+    arrays share memory, and editing one in place cannot change another.
+    """
     if create_graph:
         return g if isinstance(g, Tensor) else _make(np.asarray(g), None)
-    g = _owned(g, handed_out)
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
+        g = np.array(g)
+    handed_out.add(id(g))
+    dtype = leaf.data.dtype
+    if g.dtype != dtype:
+        g = g.astype(dtype)
     if g.shape != leaf.data.shape:  # a VJP broke the invariant: say so rather than mis-train
         raise RuntimeError(f"internal error: gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
     return _make(g, None)
@@ -180,34 +184,6 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
     if create_graph:
         return gradient if isinstance(gradient, Tensor) else _make(gradient, None)
     return np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=output.dtype)
-
-
-def _propagate(
-    outputs: Sequence[Tensor],
-    seeds: Sequence[Any],
-    create_graph: bool,
-    retain_graph: bool,
-    capture: dict[int, Any] | None = None,
-    on_step: StepHook | None = None,
-) -> dict[int, list]:
-    """Seed the outputs and run the whole backward pass; returns the leaf gradients."""
-    leaf_grads: dict[int, list] = {}
-    roots = [t._node for t in outputs if t._node is not None]
-    nodes = _collect(roots)  # raises on a freed graph before anything changes
-    for t, g in zip(outputs, seeds):
-        node = t._node
-        if node is None:  # the output is a leaf itself
-            entry = leaf_grads.get(id(t))
-            leaf_grads[id(t)] = [t, g if entry is None else entry[1] + g]
-        else:
-            node.pending = g if node.pending is None else node.pending + g
-    prev = _mode.enabled
-    _mode.enabled = create_graph  # VJPs record a graph only when asked to
-    try:
-        _run(nodes, leaf_grads, create_graph, retain_graph, capture, on_step)
-    finally:
-        _mode.enabled = prev
-    return leaf_grads
 
 
 def backward(

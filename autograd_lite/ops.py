@@ -15,6 +15,7 @@ place for every op. Everything not here (sigmoid, softmax, losses...) is a compo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     gshape = g.shape
     if gshape == shape:
         return g
+    if g.size == math.prod(shape):  # only axes of length 1 to drop: (1, 3) -> (3,) is a reshape
+        return reshape(g, shape)
     lead = len(gshape) - len(shape)
     ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
     if not ones:
@@ -58,7 +61,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 def _unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Give a reduction's gradient its reduced axes back (as size 1), ready to broadcast."""
-    if keepdims:
+    if keepdims or axis is None:  # a full reduction's 0-d result broadcasts as it is
         return g
     kept = list(shape)
     for a in _axes(axis, len(shape)):
@@ -67,10 +70,19 @@ def _unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
 
 
 def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
-    count = 1
-    for a in _axes(axis, len(shape)):
-        count *= shape[a]
-    return count
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in _axes(axis, len(shape)))
+
+
+def _sum_vjp(g: Any, ans: Any, xs: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """d sum(x)/dx = 1: every element of x gets the gradient of the sum it went into."""
+    return broadcast_to(_unreduce(g, xs, axis, keepdims), xs)
+
+
+def _mean_vjp(g: Any, ans: Any, xs: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """d mean(x)/dx = 1/n, n the number of elements averaged."""
+    return broadcast_to(_unreduce(g / _reduced_count(xs, axis), xs, axis, keepdims), xs)
 
 
 def _tie_weights(x: Any, y: Any) -> np.ndarray:
@@ -142,7 +154,7 @@ def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:
 
 def _broadcast_forward(x: Any, shape: tuple[int, ...]) -> np.ndarray:
     # A writable copy; np.broadcast_to's read-only view costs ~3 us of Python-level checks.
-    out = np.empty(shape, dtype=np.result_type(x))
+    out = np.empty(shape, dtype=x.dtype if hasattr(x, "dtype") else np.result_type(x))
     out[...] = x
     return out
 
@@ -227,13 +239,10 @@ cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x))
 tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1 - ans * ans), save_inputs=False, save_output=True)
 clip = unary("clip", _clip_forward, lambda g, ans, x, lo, hi: where(_clip_mask(x, lo, hi), g, 0.0), params=True)
 
-sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims),
-            lambda g, ans, xs, axis, keepdims: broadcast_to(_unreduce(g, xs, axis, keepdims), xs),
+sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims), _sum_vjp,
             params=True, save_inputs=False)
 mean = unary("mean", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims) / _reduced_count(x.shape, axis),
-             lambda g, ans, xs, axis, keepdims:
-                 broadcast_to(_unreduce(g / _reduced_count(xs, axis), xs, axis, keepdims), xs),
-             params=True, save_inputs=False)
+             _mean_vjp, params=True, save_inputs=False)
 max = unary("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,
             params=True, save_output=True)
 min = unary("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,

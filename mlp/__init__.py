@@ -1,0 +1,19 @@
+"""mlp: the seed's neural-network API (Dense, Sigmoid, MSE, NeuralNetwork...) on autograd_lite.
+
+Nothing here is differentiated by hand: layers and losses compose autograd_lite's operations and
+training calls ``backward()``. The seed's hand-derived backprop lives apart, in ``mlp.manual``,
+for comparison.
+"""
+
+from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dense
+from .loss import BCE, MSE, BinaryCrossEntropy, CrossEntropy, Loss
+from .module import Module, Parameter
+from .network import NeuralNetwork, TrainingDiverged
+from .optimizers import SGD, Adam, Optimizer, RMSProp
+
+__all__ = [
+    "Module", "Parameter", "Dense", "Sigmoid", "ReLU", "Tanh", "Softmax",
+    "Loss", "MSE", "BCE", "BinaryCrossEntropy", "CrossEntropy",
+    "NeuralNetwork", "TrainingDiverged", "Optimizer", "SGD", "RMSProp", "Adam",
+]

@@ -1,0 +1,49 @@
+"""Dense: the affine layer y = x W + b (the seed's nn/layers.py), with He initialisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+
+from .module import Module, Parameter, as_input
+
+
+class Dense(Module):
+    """y = x @ W + b, with W of shape (input_size, output_size) and b of shape (output_size,).
+
+    W starts as ``randn(input_size, output_size) * sqrt(2 / input_size)`` (He initialisation)
+    and b as zeros, as in the seed. The normal draws come from numpy's global random state, so
+    ``np.random.seed(0)`` makes a script reproducible, or from ``rng`` (a numpy Generator).
+    """
+
+    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        for what, n in (("input_size", input_size), ("output_size", output_size)):
+            if not isinstance(n, (int, np.integer)) or n <= 0:
+                raise ValueError(f"Dense: {what} must be a positive integer, got {n!r}")
+        self.input_size = int(input_size)
+        self.output_size = int(output_size)
+        normal = rng.standard_normal((input_size, output_size)) if rng is not None else np.random.randn(
+            input_size, output_size)
+        self.weight = Parameter(normal * np.sqrt(2.0 / input_size))
+        self.bias = Parameter(np.zeros(output_size))
+
+    @property
+    def weights(self) -> Parameter:
+        """The seed's name for ``weight``."""
+        return self.weight
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x)
+        if x.ndim == 0 or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: input has {x.shape[-1] if x.ndim else 0} features (shape {x.shape}), "
+                f"expected {self.input_size}"
+            )
+        return x @ self.weight + self.bias
+
+    def __repr__(self) -> str:
+        return f"Dense({self.input_size} -> {self.output_size})"

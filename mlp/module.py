@@ -1,0 +1,121 @@
+"""Module and Parameter: what layers are made of.
+
+>>> class Affine(Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.weight = Parameter(np.ones((2, 3)))
+...     def forward(self, x):
+...         return x @ self.weight
+>>> [name for name, _ in Affine().named_parameters()]
+['weight']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor, as_tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that requires grad: a weight a layer learns. Its data is a float64 copy."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, name: str | None = None) -> None:
+        super().__init__(np.asarray(data, dtype=np.float64), requires_grad=True, name=name)
+
+
+def as_input(x: Any) -> Tensor:
+    """A layer's input as a Tensor: numpy arrays, lists and numbers are accepted (not copied
+    when already a float array)."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"layer input must be numeric, got dtype {arr.dtype}")
+    return as_tensor(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+
+
+class Module:
+    """Base of layers and networks: parameters, gradients, modes and state dictionaries.
+
+    Subclasses set Parameters and sub-Modules (or lists of them) as attributes and define
+    ``forward``; calling the module calls ``forward``.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any) -> Tensor:
+        return self.forward(*args)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs in definition order: ``weight``, ``layers.0.weight``..."""
+        for attr, value in vars(self).items():
+            name = f"{prefix}{attr}"
+            if isinstance(value, Parameter):
+                yield name, value
+            elif isinstance(value, Module):
+                yield from value.named_parameters(name + ".")
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield from item.named_parameters(f"{name}.{i}.")
+
+    def parameters(self) -> list[Parameter]:
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (PyTorch's ``train()``); no layer here behaves differently in eval mode."""
+        self.training = bool(mode)
+        for value in vars(self).values():
+            children = value if isinstance(value, (list, tuple)) else [value]
+            for child in children:
+                if isinstance(child, Module):
+                    Module.train(child, mode)
+        return self
+
+    def eval(self) -> Module:
+        return Module.train(self, False)
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's values, by name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy values into the parameters. Every name and shape is checked before anything is
+        changed, so a mismatch leaves the module as it was."""
+        params = dict(self.named_parameters())
+        missing = [k for k in params if k not in state]
+        unexpected = [k for k in state if k not in params]
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing {missing}, unexpected {unexpected}")
+        new = {}
+        for name, p in params.items():
+            if name not in state:
+                continue
+            value = np.asarray(state[name], dtype=np.float64)
+            if value.shape != p.shape:
+                raise ValueError(
+                    f"load_state_dict: {name} has shape {value.shape} in the state, {p.shape} in the model"
+                )
+            new[name] = value
+        for name, value in new.items():
+            params[name].data = value.copy()
+            params[name].grad = None

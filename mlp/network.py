@@ -1,0 +1,314 @@
+"""NeuralNetwork: the seed's container (add, train, predict), trained by autograd_lite's backward().
+
+>>> nn = NeuralNetwork(loss_function=MSE())
+>>> nn.add(Dense(input_size=2, output_size=3))
+>>> nn.add(Sigmoid())
+>>> nn.add(Dense(input_size=3, output_size=1))
+>>> nn.add(Sigmoid())
+>>> history = nn.train(X, y, epochs=10000, learning_rate=0.1)   # per-sample SGD, as the seed
+>>> nn.predict(X)                                               # numpy array, shape (4, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor, no_grad
+
+from .layers import Dense
+from .loss import Loss
+from .module import Module, as_input
+from .optimizers import SGD, Optimizer
+
+Callback = Callable[[int, float, "NeuralNetwork"], Any]
+
+_ARCHITECTURE_KEY = "__architecture__"
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being finite. The weights are those from before the failing step;
+    ``history`` holds the per-epoch losses of the epochs that completed."""
+
+    def __init__(self, message: str, epoch: int, history: list[float]) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.history = history
+
+
+class NeuralNetwork(Module):
+    """A stack of layers trained on a loss, with the seed's API.
+
+    Args:
+        loss_function: an ``mlp.loss`` instance (MSE, BCE, CrossEntropy); needed by train/evaluate.
+    """
+
+    def __init__(self, loss_function: Loss | None = None) -> None:
+        super().__init__()
+        self.layers: list[Module] = []
+        self.loss_function = loss_function
+        self.optimizer: Optimizer | None = None
+
+    # ------------------------------------------------------------------ building and running
+    def add(self, layer: Module) -> NeuralNetwork:
+        """Append a layer; returns the network, so calls can be chained."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"add(): expected a layer (an mlp Module), got {type(layer).__name__}")
+        self.layers.append(layer)
+        return self
+
+    def forward(self, x: Any) -> Tensor:
+        """The output for a batch ``x`` (array-like or Tensor), recording the graph."""
+        if not self.layers:
+            raise RuntimeError("the network has no layers: add() some first")
+        out = as_input(x)
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The output for ``X`` as a numpy array, without recording any graph."""
+        with no_grad():
+            return self.forward(X).data
+
+    def evaluate(self, X: Any, y: Any) -> float:
+        """The loss on (X, y), without recording any graph."""
+        loss_fn = self._loss()
+        with no_grad():
+            return float(loss_fn(self.forward(X), y).item())
+
+    # ------------------------------------------------------------------ training
+    def train(  # type: ignore[override]
+        self,
+        X: Any = True,
+        y: Any = None,
+        epochs: int | None = None,
+        learning_rate: float | None = None,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        optimizer: Optimizer | type[Optimizer] | None = None,
+        verbose: bool = True,
+        callbacks: Callback | Sequence[Callback] | None = None,
+    ) -> list[float]:
+        """Fit the network to (X, y); returns the mean loss of each epoch.
+
+        The defaults reproduce the seed: per-sample SGD (``batch_size=1``) in data order.
+
+        Args:
+            X: inputs, shape (samples, features).
+            y: targets, one row per sample (class indices for CrossEntropy).
+            epochs: passes over the data.
+            learning_rate: the step size; may be omitted when ``optimizer`` is an instance.
+            batch_size: samples per step; the last batch may be smaller.
+            shuffle: visit the samples in a new random order (numpy's global state) every epoch.
+            optimizer: an Optimizer class (made with ``learning_rate``) or instance; SGD by default.
+            verbose: print the loss about ten times over the run.
+            callbacks: functions called as ``f(epoch, loss, network)`` after every epoch (epoch from 1).
+
+        Raises:
+            ValueError: for bad data or settings, before any training step.
+            TrainingDiverged: if the loss stops being finite; the weights stay as they were
+                before that step.
+
+        ``nn.train()`` with no data (or ``nn.train(False)``) is PyTorch's mode switch instead.
+        """
+        if isinstance(X, bool) and y is None and epochs is None:
+            return Module.train(self, X)  # type: ignore[return-value]
+        Xa, ya = self._check_data(X, y)
+        if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
+            raise ValueError(f"train(): epochs must be a positive integer, got {epochs!r}")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
+        opt = self._make_optimizer(optimizer, learning_rate)
+        self._check_compatible(Xa, ya)
+        self.optimizer = opt
+        hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
+
+        history: list[float] = []
+        every = max(1, epochs // 10)
+        width = len(str(epochs))
+        for epoch in range(1, epochs + 1):
+            order = np.random.permutation(len(Xa)) if shuffle else None
+            try:
+                mean = self._run_epoch(Xa, ya, opt, int(batch_size), order)
+            except _Diverged as d:
+                raise TrainingDiverged(
+                    f"training stopped at epoch {epoch} (step {d.step}): the loss became {d.value}. "
+                    "The weights are those from before this step; try a smaller learning rate.",
+                    epoch,
+                    history,
+                ) from None
+            history.append(mean)
+            for hook in hooks:
+                hook(epoch, mean, self)
+            if verbose and (epoch % every == 0 or epoch == 1):
+                print(f"epoch {epoch:>{width}}/{epochs}  loss {mean:.6f}", flush=True)
+        return history
+
+    def train_one_epoch(self, X: Any, y: Any, learning_rate: float) -> float:
+        """One pass of per-sample SGD in data order (the seed's method); returns the mean loss."""
+        Xa, ya = self._check_data(X, y)
+        opt = SGD(self.parameters(), lr=learning_rate)
+        try:
+            return self._run_epoch(Xa, ya, opt, 1, None)
+        except _Diverged as d:
+            raise TrainingDiverged(f"the loss became {d.value} at step {d.step}", 1, []) from None
+
+    def _run_epoch(self, X: np.ndarray, y: np.ndarray, opt: Optimizer, batch_size: int,
+                   order: np.ndarray | None) -> float:
+        loss_fn = self.loss_function
+        n = len(X)
+        total = 0.0
+        for step, start in enumerate(range(0, n, batch_size), 1):
+            if order is None:
+                xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            else:
+                idx = order[start:start + batch_size]
+                xb, yb = X[idx], y[idx]
+            loss = loss_fn(self.forward(xb), yb)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise _Diverged(step, value)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += value * len(xb)
+        return total / n
+
+    def _loss(self) -> Loss:
+        if self.loss_function is None:
+            raise RuntimeError("the network has no loss_function: NeuralNetwork(loss_function=MSE())")
+        return self.loss_function
+
+    def _make_optimizer(self, optimizer: Any, learning_rate: float | None) -> Optimizer:
+        if isinstance(optimizer, Optimizer):
+            if learning_rate is not None:
+                optimizer.lr = learning_rate
+            return optimizer
+        if learning_rate is None:
+            raise ValueError("train(): give a learning_rate (or an optimizer instance)")
+        if not isinstance(learning_rate, (int, float, np.floating)) or not learning_rate > 0:
+            raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
+        cls = SGD if optimizer is None else optimizer
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise TypeError(f"train(): optimizer must be an Optimizer class or instance, got {optimizer!r}")
+        return cls(self.parameters(), lr=learning_rate)
+
+    def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        self._loss()
+        if not self.layers:
+            raise RuntimeError("the network has no layers: add() some first")
+        Xa = np.asarray(X.data if isinstance(X, Tensor) else X)
+        ya = np.asarray(y.data if isinstance(y, Tensor) else y)
+        for name, a in (("X", Xa), ("y", ya)):
+            if a.dtype.kind not in "fiub":
+                raise TypeError(f"train(): {name} must hold numbers, got dtype {a.dtype}")
+        if Xa.ndim != 2:
+            raise ValueError(f"train(): X must be 2-D (samples, features), got shape {Xa.shape}")
+        if len(Xa) == 0:
+            raise ValueError("train(): X has no samples")
+        if ya.ndim == 0 or len(ya) != len(Xa):
+            n_y = len(ya) if ya.ndim else 0
+            raise ValueError(f"train(): X has {len(Xa)} samples but y has {n_y} (shapes {Xa.shape} and {ya.shape})")
+        Xa = Xa.astype(np.float64, copy=False)
+        if ya.dtype.kind not in "iu":
+            ya = ya.astype(np.float64, copy=False)
+        for name, a in (("X", Xa), ("y", ya)):
+            bad = ~np.isfinite(a) if a.dtype.kind == "f" else None
+            if bad is not None and bad.any():
+                where = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise ValueError(f"train(): {name} contains {a[where]} at index {where}; clean the data first")
+        return Xa, ya
+
+    def _check_compatible(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Dense sizes against the data, then one forward and loss without a graph."""
+        features, source = X.shape[1], "the data has"
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                if layer.input_size != features:
+                    raise ValueError(
+                        f"layer {i} ({layer!r}) expects {layer.input_size} input features, but {source} {features}"
+                    )
+                features, source = layer.output_size, f"layer {i} gives"
+        with no_grad():
+            self._loss()(self.forward(X[:1]), y[:1])
+
+    # ------------------------------------------------------------------ description
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        rows = [("#", "layer", "output shape", "parameters")]
+        features: int | str = "features"
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                features = layer.output_size
+            rows.append((str(i), repr(layer), f"(batch, {features})", f"{layer.num_parameters():,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = [f"NeuralNetwork: {len(self.layers)} layers, loss {self.loss_function!r}"]
+        for r in rows:
+            lines.append("  ".join([r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
+                                    r[3].rjust(widths[3])]))
+        lines.append(f"Total parameters: {self.num_parameters():,}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"NeuralNetwork({', '.join(repr(layer) for layer in self.layers)}; loss={self.loss_function!r})"
+
+    def _architecture(self) -> list[str]:
+        return [repr(layer) for layer in self.layers]
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the parameters and the architecture to ``path`` (.npz), atomically: the file is
+        written beside its destination, synced, then renamed over it. Returns the path."""
+        path = os.fspath(path)
+        arrays = {name: p.data for name, p in self.named_parameters()}
+        arrays[_ARCHITECTURE_KEY] = np.array(json.dumps(self._architecture()))
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def load(self, path: str | os.PathLike) -> NeuralNetwork:
+        """Read parameters saved by :meth:`save` into this network (same architecture).
+
+        Everything is read and checked before any parameter changes: a missing, corrupt or
+        mismatched file raises and leaves the network as it was.
+        """
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"load(): no model file at {path!r}")
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: np.array(f[k]) for k in f.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+            raise ValueError(f"load(): {path!r} is not a model file written by save() ({e})") from None
+        stored = arrays.pop(_ARCHITECTURE_KEY, None)
+        if stored is None:
+            raise ValueError(f"load(): {path!r} has no architecture record; it was not written by save()")
+        theirs, ours = json.loads(str(stored)), self._architecture()
+        if theirs != ours:
+            raise ValueError(f"load(): {path!r} holds a network {theirs}, this one is {ours}")
+        self.load_state_dict(arrays)
+        return self
+
+
+class _Diverged(Exception):
+    def __init__(self, step: int, value: float) -> None:
+        self.step, self.value = step, value

@@ -1,0 +1,118 @@
+"""Optimizers: how a step moves the parameters, given the gradients backward() left in .grad.
+
+Updates act on the parameters' numpy data directly: an update is not part of any graph.
+Names, defaults and update rules follow PyTorch's (torch.optim.SGD / RMSprop / Adam).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .module import Parameter
+
+
+class Optimizer:
+    """Base class: holds the parameters and the learning rate; ``step()`` updates, ``zero_grad()``
+    forgets the gradients. Parameters without a gradient (unused in the last backward) are skipped."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        self.lr = lr
+        self.state: dict[int, dict[str, Any]] = {}  # per parameter, by id
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {value}")
+        self._lr = float(value)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        for p in self.params:
+            if p.grad is not None:
+                self.update(p, p.grad.data, self.state.setdefault(id(p), {}))
+
+    def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr})"
+
+
+class SGD(Optimizer):
+    """p -= lr * g, with optional momentum (v = momentum v + g), Nesterov look-ahead
+    (step along g + momentum v) and weight decay (g += weight_decay p)."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if momentum < 0 or weight_decay < 0:
+            raise ValueError("SGD: momentum and weight_decay must be >= 0")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+
+    def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if self.momentum:
+            v = state.get("velocity")
+            v = g.copy() if v is None else self.momentum * v + g
+            state["velocity"] = v
+            g = g + self.momentum * v if self.nesterov else v
+        p.data -= self.lr * g
+
+
+class RMSProp(Optimizer):
+    """s = alpha s + (1 - alpha) g^2;  p -= lr g / (sqrt(s) + eps)."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.01, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
+
+    def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        s = state.get("square_avg")
+        s = (1 - self.alpha) * g * g if s is None else self.alpha * s + (1 - self.alpha) * g * g
+        state["square_avg"] = s
+        p.data -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    """m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr m^ / (sqrt(v^) + eps),
+    with the bias corrections m^ = m / (1 - b1^t) and v^ = v / (1 - b2^t)."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+
+    def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
+        b1, b2 = self.betas
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        m = state.get("m")
+        v = state.get("v")
+        m = (1 - b1) * g if m is None else b1 * m + (1 - b1) * g
+        v = (1 - b2) * g * g if v is None else b2 * v + (1 - b2) * g * g
+        state["m"], state["v"] = m, v
+        t = state["t"] = state.get("t", 0) + 1  # this parameter's own step count, as PyTorch
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)

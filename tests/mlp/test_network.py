@@ -1,0 +1,307 @@
+"""NeuralNetwork: the seed's Quick Start, training options, errors, save/load."""
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+from mlp import (
+    BCE,
+    MSE,
+    SGD,
+    Adam,
+    CrossEntropy,
+    Dense,
+    NeuralNetwork,
+    ReLU,
+    RMSProp,
+    Sigmoid,
+    Tanh,
+    TrainingDiverged,
+)
+from mlp.datasets import make_moons, xor
+
+
+def seed_quick_start(seed: int) -> np.ndarray:
+    """The seed README's Quick Start, word for word but for nn. -> mlp. and the seed call."""
+    from mlp.activations import Sigmoid
+    from mlp.layers import Dense
+    from mlp.loss import MSE
+    from mlp.network import NeuralNetwork
+
+    np.random.seed(seed)
+    X, y = xor()
+    nn = NeuralNetwork(loss_function=MSE())
+    nn.add(Dense(input_size=2, output_size=3))
+    nn.add(Sigmoid())
+    nn.add(Dense(input_size=3, output_size=1))
+    nn.add(Sigmoid())
+    nn.train(X, y, epochs=10000, learning_rate=0.1, verbose=False)
+    return nn.predict(X)
+
+
+def test_seed_quick_start_solves_xor_for_nine_of_ten_seeds():
+    _, y = xor()
+    with ProcessPoolExecutor(max_workers=2) as pool:  # 10 runs of 40,000 steps: use both cores
+        predictions = list(pool.map(seed_quick_start, range(10)))
+    solved = [bool(np.all(np.abs(p - y) < 0.1)) for p in predictions]
+    assert sum(solved) >= 9, f"solved for seeds {[s for s, ok in enumerate(solved) if ok]}"
+    assert predictions[0].shape == (4, 1)
+
+
+def xor_net(loss=None) -> NeuralNetwork:
+    return NeuralNetwork(loss or MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+
+
+def test_train_returns_the_mean_loss_of_each_epoch():
+    X, y = xor()
+    np.random.seed(0)
+    net = xor_net()
+    before = net.state_dict()
+    history = net.train(X, y, epochs=3, learning_rate=0.1, verbose=False)
+    assert len(history) == 3 and all(isinstance(v, float) for v in history)
+    # epoch 1 loss: the mean of the four per-sample losses, each taken before its own SGD step
+    check = xor_net()
+    check.load_state_dict(before)
+    losses = []
+    for i in range(4):
+        losses.append(check.evaluate(X[i:i + 1], y[i:i + 1]))
+        check.train_one_epoch(X[i:i + 1], y[i:i + 1], 0.1)
+    assert history[0] == pytest.approx(np.mean(losses), rel=1e-12)
+
+
+def test_defaults_are_per_sample_sgd_in_data_order():
+    X, y = xor()
+    np.random.seed(1)
+    a = xor_net()
+    b = xor_net()
+    b.load_state_dict(a.state_dict())
+    a.train(X, y, epochs=5, learning_rate=0.1, verbose=False)
+    for _ in range(5):
+        b.train_one_epoch(X, y, learning_rate=0.1)
+    for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_adam_with_batches_of_four_separates_xor_within_1000_epochs():
+    X, y = xor()
+    solved = 0
+    for seed in range(10):
+        np.random.seed(seed)
+        net = xor_net()
+        net.train(X, y, epochs=1000, learning_rate=0.1, batch_size=4, optimizer=Adam, verbose=False)
+        solved += bool(np.all((net.predict(X) > 0.5) == (y > 0.5)))
+    assert solved >= 9
+
+
+def test_relu_net_with_bce_and_adam_fits_two_moons():
+    X, y = make_moons(100, noise=0.1, rng=0)
+    np.random.seed(0)
+    net = NeuralNetwork(BCE())
+    for layer in (Dense(2, 16), ReLU(), Dense(16, 16), ReLU(), Dense(16, 1), Sigmoid()):
+        net.add(layer)
+    net.train(X, y, epochs=500, learning_rate=0.01, batch_size=16, shuffle=True, optimizer=Adam, verbose=False)
+    assert np.mean((net.predict(X) > 0.5) == y) == 1.0
+
+
+def test_seeded_runs_give_identical_numbers():
+    X, y = make_moons(40, noise=0.2, rng=1)
+
+    def run():
+        np.random.seed(5)
+        net = NeuralNetwork(BCE()).add(Dense(2, 8)).add(Tanh()).add(Dense(8, 1)).add(Sigmoid())
+        return net.train(X, y, epochs=20, learning_rate=0.01, batch_size=8, shuffle=True, optimizer=Adam,
+                         verbose=False), net.predict(X)
+
+    (h1, p1), (h2, p2) = run(), run()
+    assert h1 == h2
+    np.testing.assert_array_equal(p1, p2)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, RMSProp, Adam])
+def test_optimizer_class_or_instance(optimizer):
+    X, y = xor()
+    np.random.seed(0)
+    net = xor_net()
+    h1 = net.train(X, y, epochs=50, learning_rate=0.05, batch_size=4, optimizer=optimizer, verbose=False)
+    assert h1[-1] < h1[0]
+    np.random.seed(0)
+    net2 = xor_net()
+    h2 = net2.train(X, y, epochs=50, batch_size=4, optimizer=optimizer(net2.parameters(), lr=0.05), verbose=False)
+    assert h1 == h2
+
+
+def test_predict_returns_numpy_without_a_graph():
+    X, _ = xor()
+    net = xor_net()
+    out = net.predict(X)
+    assert isinstance(out, np.ndarray) and out.shape == (4, 1)
+    assert not net.forward(X).is_leaf  # forward records, predict does not
+
+
+def test_callbacks_receive_epoch_loss_and_network():
+    X, y = xor()
+    seen = []
+    net = xor_net()
+    history = net.train(X, y, epochs=3, learning_rate=0.1, verbose=False,
+                        callbacks=lambda epoch, loss, network: seen.append((epoch, loss, network)))
+    assert [e for e, _, _ in seen] == [1, 2, 3]
+    assert [v for _, v, _ in seen] == history
+    assert all(n is net for _, _, n in seen)
+
+
+def test_verbose_prints_about_ten_lines_not_one_per_epoch(capsys):
+    X, y = xor()
+    xor_net().train(X, y, epochs=1000, learning_rate=0.1, batch_size=4)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert 10 <= len(lines) <= 11
+    assert lines[-1].startswith("epoch 1000/1000  loss ")
+
+
+def test_evaluate_and_summary():
+    X, y = xor()
+    net = xor_net()
+    assert net.evaluate(X, y) == pytest.approx(np.mean((net.predict(X) - y) ** 2))
+    text = net.summary()
+    assert "Dense(2 -> 3)" in text and "Sigmoid()" in text and "Total parameters: 13" in text
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "message"),
+    [
+        (np.ones((4, 2)), np.ones((3, 1)), {}, r"X has 4 samples but y has 3"),
+        (np.ones((4, 5)), np.ones((4, 1)), {},
+         r"layer 0 \(Dense\(2 -> 3\)\) expects 2 input features, but the data has 5"),
+        (np.array([[0, 0], [np.nan, 1], [1, 0], [1, 1]]), np.ones((4, 1)), {}, r"X contains nan at index \(1, 0\)"),
+        (np.ones((4, 2)), np.array([[0], [1], [np.inf], [0]]), {}, r"y contains inf at index \(2, 0\)"),
+        (np.ones((4, 2)), np.ones((4, 1)), {"learning_rate": 0}, "learning_rate must be a positive number"),
+        (np.ones((4, 2)), np.ones((4, 1)), {"learning_rate": -0.1}, "learning_rate must be a positive number"),
+        (np.ones((4, 2)), np.ones((4, 1)), {"epochs": 0}, "epochs must be a positive integer"),
+        (np.ones((4, 2)), np.ones((4, 1)), {"epochs": 2.5}, "epochs must be a positive integer"),
+        (np.ones((4, 2)), np.ones(4), {}, r"prediction of shape \(1, 1\) and target of shape \(1,\) differ"),
+        (np.ones(4), np.ones((4, 1)), {}, r"X must be 2-D"),
+    ],
+    ids=["lengths", "input-size", "nan-X", "inf-y", "lr-zero", "lr-negative", "epochs-zero", "epochs-float",
+         "target-shape", "X-1d"],
+)
+def test_bad_input_is_refused_before_any_training_step(X, y, kwargs, message):
+    net = xor_net()
+    before = net.state_dict()
+    args = {"epochs": 10, "learning_rate": 0.1, "verbose": False, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        net.train(X, y, **args)
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_a_later_dense_mismatch_names_the_layer_before_it():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(4, 1))
+    with pytest.raises(ValueError, match=r"layer 2 \(Dense\(4 -> 1\)\) expects 4 input features, but layer 0 gives 3"):
+        net.train(np.ones((4, 2)), np.ones((4, 1)), epochs=1, learning_rate=0.1)
+
+
+def test_a_loss_that_turns_nan_stops_training_and_names_the_epoch():
+    X, y = xor()
+    np.random.seed(0)
+    net = NeuralNetwork(MSE()).add(Dense(2, 8)).add(ReLU()).add(Dense(8, 1))
+    message = r"training stopped at epoch \d+ \(step \d\): the loss became (inf|nan)"
+    with pytest.raises(TrainingDiverged, match=message) as err, np.errstate(over="ignore", invalid="ignore"):
+        net.train(X * 1e3, y, epochs=200, learning_rate=10.0, verbose=False)
+    assert err.value.epoch >= 1 and len(err.value.history) == err.value.epoch - 1
+    assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
+
+
+def test_gradients_match_the_hand_derived_backprop():
+    from mlp import manual
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 4))
+    cases = [(MSE(), rng.standard_normal((6, 3))), (BCE(), rng.uniform(size=(6, 3))),
+             (CrossEntropy(), rng.integers(0, 3, 6))]
+    for loss, y in cases:
+        np.random.seed(1)
+        net = NeuralNetwork(loss).add(Dense(4, 8)).add(ReLU()).add(Dense(8, 8)).add(Tanh()).add(Dense(8, 3))
+        if not isinstance(loss, CrossEntropy):
+            net.add(Sigmoid())
+        value = net.loss_function(net.forward(X), y)
+        value.backward()
+        manual_loss, manual_grads = manual.gradients(net, X, y)
+        assert value.item() == pytest.approx(manual_loss, abs=1e-12)
+        assert list(manual_grads) == [n for n, _ in net.named_parameters()]
+        for name, p in net.named_parameters():
+            np.testing.assert_allclose(p.grad.data, manual_grads[name], rtol=0, atol=1e-10, err_msg=name)
+
+
+def test_save_and_load_round_trip_bit_for_bit(tmp_path):
+    X, y = xor()
+    np.random.seed(2)
+    net = xor_net()
+    net.train(X, y, epochs=20, learning_rate=0.5, verbose=False)
+    path = net.save(tmp_path / "model.npz")
+    other = xor_net()
+    other.load(path)
+    np.testing.assert_array_equal(other.predict(X), net.predict(X))
+    assert os.listdir(tmp_path) == ["model.npz"]  # no temporary file left behind
+
+
+def test_save_replaces_an_existing_file_atomically(tmp_path):
+    path = tmp_path / "model.npz"
+    xor_net().save(path)
+    net = xor_net()
+    net.save(path)
+    np.testing.assert_array_equal(xor_net().load(path).predict(np.ones((1, 2))), net.predict(np.ones((1, 2))))
+
+
+def test_a_corrupt_file_raises_and_changes_nothing(tmp_path):
+    net = xor_net()
+    before = net.state_dict()
+    path = tmp_path / "model.npz"
+    net.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # truncated
+    with pytest.raises(ValueError, match="is not a model file written by save"):
+        net.load(path)
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="is not a model file written by save"):
+        net.load(path)
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_a_missing_or_mismatched_file_raises_and_changes_nothing(tmp_path):
+    net = xor_net()
+    before = net.state_dict()
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        net.load(tmp_path / "absent.npz")
+    bigger = NeuralNetwork(MSE()).add(Dense(2, 4)).add(Sigmoid()).add(Dense(4, 1)).add(Sigmoid())
+    bigger.save(tmp_path / "bigger.npz")
+    with pytest.raises(ValueError, match=r"holds a network \['Dense\(2 -> 4\)'"):
+        net.load(tmp_path / "bigger.npz")
+    np.savez(tmp_path / "plain.npz", w=np.ones(3))
+    with pytest.raises(ValueError, match="no architecture record"):
+        net.load(tmp_path / "plain.npz")
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_pytorch_style_train_and_eval_switch_modes():
+    net = xor_net()
+    assert net.train(False) is net and not net.training
+    net.train()
+    assert net.training
+
+
+def test_no_derivative_formula_outside_manual():
+    """mlp composes engine ops: no backward(), no derivative, no σ(1-σ) anywhere but manual.py."""
+    import re
+
+    import mlp
+
+    folder = os.path.dirname(mlp.__file__)
+    pattern = re.compile(r"def backward|derivative|\* \(1(\.0)? - |1(\.0)? - \w+ ?\*\* ?2|\.grad *=(?! *None)")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py") and name != "manual.py":
+            with open(os.path.join(folder, name)) as f:
+                for lineno, line in enumerate(f, 1):
+                    assert not pattern.search(line), f"{name}:{lineno}: {line.strip()}"

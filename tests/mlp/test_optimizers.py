@@ -1,0 +1,82 @@
+"""Optimizers: update rules against their formulas, and against torch.optim where installed."""
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor
+from mlp import SGD, Adam, Parameter, RMSProp
+
+
+def quadratic_steps(make_opt, steps=5):
+    """Minimise sum((p - 1)^2 * c) from a fixed start; return the parameter after each step."""
+    p = Parameter(np.array([0.5, -1.0, 2.0]))
+    c = np.array([1.0, 2.0, 3.0])
+    opt = make_opt([p])
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        (((p - 1.0) ** 2) * c).sum().backward()
+        opt.step()
+        out.append(p.data.copy())
+    return np.array(out)
+
+
+def test_plain_sgd_is_p_minus_lr_g():
+    p = Parameter(np.array([1.0, 2.0]))
+    (p * Tensor([3.0, 4.0])).sum().backward()
+    SGD([p], lr=0.5).step()
+    np.testing.assert_allclose(p.data, [1.0 - 1.5, 2.0 - 2.0])
+
+
+def test_adam_first_step_moves_each_weight_by_lr():
+    p = Parameter(np.array([1.0, -2.0]))
+    (p * Tensor([3.0, -0.01])).sum().backward()
+    Adam([p], lr=0.1).step()
+    np.testing.assert_allclose(p.data, [0.9, -1.9], rtol=1e-6)  # bias correction: m^/sqrt(v^) = sign(g)
+
+
+def test_parameters_without_gradient_are_left_alone():
+    a, b = Parameter(np.ones(2)), Parameter(np.ones(2))
+    (a * 2).sum().backward()
+    Adam([a, b], lr=0.1).step()
+    np.testing.assert_array_equal(b.data, np.ones(2))
+
+
+def test_bad_settings_are_refused():
+    p = [Parameter(np.ones(1))]
+    with pytest.raises(ValueError, match="learning rate must be positive"):
+        SGD(p, lr=0)
+    with pytest.raises(ValueError, match="nesterov"):
+        SGD(p, lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        Adam([], lr=0.1)
+
+
+CASES = {
+    "sgd": (lambda ps: SGD(ps, lr=0.1), "SGD", {"lr": 0.1}),
+    "momentum": (lambda ps: SGD(ps, lr=0.1, momentum=0.9), "SGD", {"lr": 0.1, "momentum": 0.9}),
+    "nesterov": (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True), "SGD",
+                 {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    "weight_decay": (lambda ps: SGD(ps, lr=0.1, momentum=0.5, weight_decay=0.1), "SGD",
+                     {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.1}),
+    "rmsprop": (lambda ps: RMSProp(ps, lr=0.01), "RMSprop", {"lr": 0.01}),
+    "adam": (lambda ps: Adam(ps, lr=0.1), "Adam", {"lr": 0.1}),
+    "adam_decay": (lambda ps: Adam(ps, lr=0.1, weight_decay=0.01), "Adam", {"lr": 0.1, "weight_decay": 0.01}),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_matches_torch_optim(name):
+    torch = pytest.importorskip("torch")
+    make, torch_name, kwargs = CASES[name]
+    ours = quadratic_steps(make)
+    p = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    c = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    opt = getattr(torch.optim, torch_name)([p], **kwargs)
+    theirs = []
+    for _ in range(5):
+        opt.zero_grad()
+        (((p - 1.0) ** 2) * c).sum().backward()
+        opt.step()
+        theirs.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(ours, np.array(theirs), rtol=1e-12, atol=1e-14)
