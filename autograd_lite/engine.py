@@ -27,7 +27,7 @@ import numpy as np
 from .mode import _mode
 from .ops import sum_to
 from .primitive import Node
-from .tensor import Tensor, _make
+from .tensor import Tensor, _alias, _make
 
 _stamps = itertools.count(1)
 
@@ -48,8 +48,8 @@ def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
     if node.op.save_inputs:
         for i, p in enumerate(node.parents):
             if p is not None:
-                args[i] = _make(args[i], p) if p.__class__ is Node else p
-    ans = _make(node.out, node) if node.out is not None else None
+                args[i] = _alias(args[i], p) if p.__class__ is Node else p
+    ans = _alias(node.out, node) if node.out is not None else None
     return ans, tuple(args)
 
 
@@ -60,12 +60,14 @@ def _propagate(
     retain_graph: bool,
     capture: dict[int, Any] | None = None,
     on_step: StepHook | None = None,
+    fill_grads: bool = False,
 ) -> dict[int, list]:
     """Seed the outputs with their gradients and run the backward pass.
 
     Returns the leaf gradients as {id(leaf): [leaf, gradient]}. The gradient reaching a Node
     whose id is a key of ``capture`` is stored there; ``on_step(node, grad, leaf_grads)`` is
-    called after each Node's VJPs have run.
+    called after each Node's VJPs have run. With ``fill_grads``, every intermediate tensor
+    still alive accumulates its gradient in ``.grad``.
     """
     leaf_grads: dict[int, list] = {}
     stamp = next(_stamps)
@@ -93,8 +95,10 @@ def _propagate(
                 raise _freed_error(node)
             g = node.pending
             node.pending = None
-            if node.retain is not None:
-                _retain(node, g, create_graph)
+            if fill_grads:
+                t = node.tensor()
+                if t is not None:
+                    _accumulate(t, g if create_graph else _make(np.array(g), None))
             if capture is not None and id(node) in capture:
                 capture[id(node)] = g
             if create_graph:
@@ -135,12 +139,14 @@ def _propagate(
     return leaf_grads
 
 
-def _retain(node: Node, g: Any, create_graph: bool) -> None:
-    t = node.retain()
-    if t is None:
-        return
-    g = g if create_graph else _make(np.array(g), None)
-    t.grad = g if t.grad is None else t.grad + g
+def _accumulate(t: Tensor, g: Tensor) -> None:
+    """t.grad += g, as a new Tensor (a gradient already handed out is never changed in place)."""
+    if t.grad is None:
+        t.grad = g
+    elif g.requires_grad or t.grad.requires_grad:
+        t.grad = t.grad + g
+    else:
+        t.grad = _make(t.grad.data + g.data, None)
 
 
 def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Any:
@@ -189,7 +195,10 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
 def backward(
     tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
 ) -> None:
-    """Accumulate the gradient of ``tensor`` with respect to every leaf into ``leaf.grad``.
+    """Accumulate the gradient of ``tensor`` into ``.grad`` of every leaf it depends on.
+
+    Intermediate tensors that are still referenced get their ``.grad`` too (micrograd's habit,
+    handy for looking at a graph; PyTorch keeps only leaves' unless asked by retain_grad()).
 
     Args:
         tensor: the output. Without ``gradient`` it must have one element (a loss).
@@ -214,16 +223,10 @@ def backward(
         )
     retain = create_graph if retain_graph is None else retain_graph
     seed = _seed(tensor, gradient, create_graph, "backward()")
-    leaf_grads = _propagate([tensor], [seed], create_graph, retain)
+    leaf_grads = _propagate([tensor], [seed], create_graph, retain, fill_grads=True)
     handed_out: set[int] = set()
     for leaf, g in leaf_grads.values():
-        g = _leaf_grad(leaf, g, create_graph, handed_out)
-        if leaf.grad is None:
-            leaf.grad = g
-        elif create_graph:
-            leaf.grad = leaf.grad + g
-        else:
-            leaf.grad = _make(leaf.grad.data + g.data, None)
+        _accumulate(leaf, _leaf_grad(leaf, g, create_graph, handed_out))
 
 
 def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:

@@ -72,11 +72,13 @@ class Node:
     ``parents[i]`` is where the gradient of argument ``i`` goes: the Node that made it, the leaf
     Tensor itself, or None when it needs no gradient. ``args``/``out`` hold the saved values and
     are set to None once a backward has used them (unless ``retain_graph``), which frees the
-    memory and marks the graph as consumed. ``seq`` increases with creation, so sorting by it
-    gives a topological order without recursion.
+    memory and marks the graph as consumed; ``op``, ``parents`` and ``shape`` stay, so the graph
+    can still be drawn. ``seq`` increases with creation: the engine's topological order.
+    ``tensor`` is a weak reference to the output Tensor: while the user holds that tensor,
+    backward fills its ``.grad`` and drawings show its values; the graph never keeps it alive.
     """
 
-    __slots__ = ("op", "parents", "args", "out", "shape", "seq", "name", "retain", "pending", "mark", "__weakref__")
+    __slots__ = ("op", "parents", "args", "out", "shape", "seq", "name", "tensor", "pending", "mark", "__weakref__")
 
     def __init__(self, op: Primitive, parents: tuple, args: tuple, out: np.ndarray | None, shape: tuple) -> None:
         self.op = op
@@ -86,7 +88,7 @@ class Node:
         self.shape = shape
         self.seq = next(_seq)
         self.name: str | None = None
-        self.retain = None  # weakref to a Tensor whose .grad should be kept (retain_grad)
+        self.tensor = None  # weakref to the Tensor this node made (set by _make)
         self.pending = None  # gradient summed so far during a backward pass
         self.mark = 0  # stamp of the last backward pass that visited this node
 

@@ -12,6 +12,7 @@ composites in ``functional.py``; the calculus lives there, the graph walk in ``e
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -210,14 +211,10 @@ class Tensor:
         self.grad = None
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
-        if self._node is None:
-            if not self.requires_grad:
-                raise RuntimeError("retain_grad() on a tensor that does not require grad")
-            return
-        import weakref
-
-        self._node.retain = weakref.ref(self)
+        """PyTorch's way to keep a non-leaf's gradient. Here it is not needed: backward() fills
+        ``.grad`` of every tensor you still hold, leaves and intermediates (as micrograd does)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. See :func:`autograd_lite.engine.backward`."""
@@ -438,16 +435,35 @@ def _reduce_args(axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) ->
 
 
 _new = object.__new__
+_weakref = weakref.ref
 
 
 def _make(data: np.ndarray, node: Node | None) -> Tensor:
-    """A Tensor around ``data`` (not copied): the output of an operation, recorded or not."""
+    """A Tensor around ``data`` (not copied): the output of an operation, recorded or not.
+
+    A new ``node`` learns (weakly) which tensor it made.
+    """
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = node is not None
-    t._node = node
     t._name = None
+    t._node = node
+    if node is None:
+        t.requires_grad = False
+    else:
+        t.requires_grad = True
+        node.tensor = _weakref(t)
+    return t
+
+
+def _alias(data: np.ndarray, node: Node | None) -> Tensor:
+    """A second Tensor for an existing node's output (create_graph's view of saved values)."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t._name = None
+    t._node = node
+    t.requires_grad = node is not None
     return t
 
 

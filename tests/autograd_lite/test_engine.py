@@ -275,6 +275,23 @@ def test_a_failing_vjp_leaves_no_half_summed_gradient():
     np.testing.assert_array_equal(x.grad.data, [2.0])
 
 
+def test_held_intermediates_get_their_grad_like_micrograd():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3
+    y = h.tanh()
+    y.backward()
+    assert y.grad.item() == 1.0
+    assert h.grad.item() == pytest.approx(1 - np.tanh(6.0) ** 2)
+    assert x.grad.item() == pytest.approx(3 * (1 - np.tanh(6.0) ** 2))
+
+
+def test_grad_does_not_touch_any_dot_grad():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3
+    al.grad(h.tanh(), [x])
+    assert h.grad is None and x.grad is None
+
+
 def test_retain_grad_keeps_an_intermediate_gradient():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x * 3
