@@ -47,14 +47,14 @@ from .routines import (  # noqa: A004  (al.sum, al.abs, al.max... shadow builtin
     transpose,
     where,
 )
-from .primitive import Node, Primitive
+from .primitive import Node, Primitive, creation_number
 
 tensor = Tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "Node", "Primitive", "BackwardStep",
+    "Tensor", "tensor", "as_tensor", "Node", "Primitive", "BackwardStep", "creation_number",
     "backward", "grad", "trace_backward", "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "functional", "relu", "sigmoid", "softplus", "softmax", "log_softmax", "logsumexp",

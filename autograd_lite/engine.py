@@ -49,7 +49,7 @@ def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
         for i, p in enumerate(node.parents):
             if p is not None:
                 args[i] = _alias(args[i], p) if p.__class__ is Node else p
-    ans = _alias(node.out, node) if node.out is not None else None
+    ans = _alias(node.out, node)
     return ans, tuple(args)
 
 

@@ -2,7 +2,7 @@
 
 Read a row as calculus: ``exp = unary("exp", np.exp, lambda g, ans, x: g * ans)`` says
 d/dx e^x = e^x, so the gradient flowing back to x is ``g * ans``. A VJP receives the output's
-gradient ``g``, the output ``ans`` (when ``save_output``) and the forward's arguments (their
+gradient ``g``, the output ``ans`` and the forward's arguments (their
 shapes only when ``save_inputs=False``). Every VJP is written with the functions of this table
 and Python operators, which act on numpy arrays in a plain backward and on Tensors, recording
 a new graph, under ``create_graph=True``: that is all higher-order gradients need.
@@ -212,11 +212,10 @@ add = binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, save
 sub = binary("sub", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g, save_inputs=False, label="-")
 mul = binary("mul", np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, label="*")
 div = binary("div", np.divide,  # d(x/y)/dy = -x/y^2 = -ans/y
-             lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y, save_output=True, label="/")
+             lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y, label="/")
 power = binary("pow", np.power,  # d/dx x^p = p x^(p-1);  d/dp x^p = x^p log x  (0 where x <= 0)
                lambda g, ans, x, p: g * _power_slope(x, p),
-               lambda g, ans, x, p: g * ans * log(where(_data(x) > 0, x, 1.0)),
-               save_output=True, label="**")
+               lambda g, ans, x, p: g * ans * log(where(_data(x) > 0, x, 1.0)), label="**")
 maximum = binary("maximum", np.maximum,  # ties: half the gradient to each side
                  lambda g, ans, x, y: g * _tie_weights(x, y),
                  lambda g, ans, x, y: g * _tie_weights(y, x), label="max")
@@ -229,14 +228,14 @@ where = conditional("where", np.where,  # the gradient reaches only the branch t
                     lambda g, ans, c, x, y: where(c, 0.0, g))
 
 neg = unary("neg", np.negative, lambda g, ans, xs: -g, save_inputs=False, label="neg")
-exp = unary("exp", np.exp, lambda g, ans, xs: g * ans, save_inputs=False, save_output=True)
+exp = unary("exp", np.exp, lambda g, ans, xs: g * ans, save_inputs=False)
 log = unary("log", np.log, lambda g, ans, x: g / x)
 log1p = unary("log1p", np.log1p, lambda g, ans, x: g / (1 + x))
-sqrt = unary("sqrt", np.sqrt, lambda g, ans, xs: g / (2 * ans), save_inputs=False, save_output=True)
+sqrt = unary("sqrt", np.sqrt, lambda g, ans, xs: g / (2 * ans), save_inputs=False)
 abs = unary("abs", np.abs, lambda g, ans, x: g * np.sign(_data(x)))  # d|x| = sign x (0 at 0)
 sin = unary("sin", np.sin, lambda g, ans, x: g * cos(x))
 cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x))
-tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1 - ans * ans), save_inputs=False, save_output=True)
+tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1 - ans * ans), save_inputs=False)
 clip = unary("clip", _clip_forward, lambda g, ans, x, lo, hi: where(_clip_mask(x, lo, hi), g, 0.0), params=True)
 
 sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims), _sum_vjp,
@@ -244,9 +243,9 @@ sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=kee
 mean = unary("mean", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims) / _reduced_count(x.shape, axis),
              _mean_vjp, params=True, save_inputs=False)
 max = unary("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,
-            params=True, save_output=True)
+            params=True)
 min = unary("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,
-            params=True, save_output=True)
+            params=True)
 
 reshape = unary("reshape", lambda x, shape: x.reshape(shape), lambda g, ans, xs, shape: reshape(g, xs),
                 params=True, save_inputs=False)

@@ -31,6 +31,13 @@ VJP = Callable[..., Any]
 _seq = itertools.count()
 
 
+def creation_number() -> int:
+    """A number below the ``seq`` of every Node recorded from now on, and above every Node's
+    recorded so far: two calls bracket the Nodes a piece of code created (used to group a
+    drawing by layer)."""
+    return next(_seq)
+
+
 class Primitive:
     """One row of the primitive table.
 
@@ -41,10 +48,12 @@ class Primitive:
         vjps: one VJP per argument (``None`` for a non-differentiable argument, such as an axis).
         save_inputs: keep the input arrays for backward; when False only their shapes are kept
             (add, sum, reshape... need no values), so memory is freed as early as possible.
-        save_output: keep the output array for backward (exp, tanh: d out = g * f(out)).
+
+    Every Node keeps its output until backward has used it: VJPs such as exp's (g * ans) need
+    it, and a drawing of the graph shows it.
     """
 
-    __slots__ = ("name", "label", "forward", "vjps", "save_inputs", "save_output")
+    __slots__ = ("name", "label", "forward", "vjps", "save_inputs")
 
     def __init__(
         self,
@@ -52,7 +61,6 @@ class Primitive:
         forward: Callable[..., Any],
         vjps: Sequence[VJP | None],
         save_inputs: bool = True,
-        save_output: bool = False,
         label: str | None = None,
     ) -> None:
         self.name = name
@@ -60,7 +68,6 @@ class Primitive:
         self.forward = forward
         self.vjps = vjps
         self.save_inputs = save_inputs
-        self.save_output = save_output
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -80,7 +87,7 @@ class Node:
 
     __slots__ = ("op", "parents", "args", "out", "shape", "seq", "name", "tensor", "pending", "mark", "__weakref__")
 
-    def __init__(self, op: Primitive, parents: tuple, args: tuple, out: np.ndarray | None, shape: tuple) -> None:
+    def __init__(self, op: Primitive, parents: tuple, args: tuple, out: np.ndarray, shape: tuple) -> None:
         self.op = op
         self.parents = parents
         self.args = args
@@ -130,12 +137,11 @@ def unary(
     *,
     params: bool = False,
     save_inputs: bool = True,
-    save_output: bool = False,
     label: str | None = None,
 ) -> Callable[..., Any]:
     """Define a primitive of one Tensor argument; with ``params=True`` plain parameters follow
     (an axis, a shape, an index), which reach the forward and the VJP as extra arguments."""
-    prim = Primitive(name, forward, (vjp,), save_inputs, save_output, label)
+    prim = Primitive(name, forward, (vjp,), save_inputs, label)
 
     def op_with_params(x: Any, *params: Any) -> Any:
         if not isinstance(x, Tensor):
@@ -149,7 +155,7 @@ def unary(
             out = np.asarray(out)
         if x.requires_grad and _mode.enabled:
             args = (xd, *params) if save_inputs else (xd.shape, *params)
-            return _make(out, Node(prim, (x._node or x,), args, out if save_output else None, out.shape))
+            return _make(out, Node(prim, (x._node or x,), args, out, out.shape))
         return _make(out, None)
 
     def op(x: Any) -> Any:
@@ -161,7 +167,7 @@ def unary(
             out = np.asarray(out)
         if x.requires_grad and _mode.enabled:
             args = (xd,) if save_inputs else (xd.shape,)
-            return _make(out, Node(prim, (x._node or x,), args, out if save_output else None, out.shape))
+            return _make(out, Node(prim, (x._node or x,), args, out, out.shape))
         return _make(out, None)
 
     fn = op_with_params if params else op
@@ -180,7 +186,6 @@ def binary(
     vjp_y: VJP,
     *,
     save_inputs: bool = True,
-    save_output: bool = False,
     label: str | None = None,
     on_error: Callable[[Any, Any], Exception] | None = None,
 ) -> Callable[[Any, Any], Any]:
@@ -191,7 +196,7 @@ def binary(
     the operands; by default it names both shapes, which is what a broadcasting mistake needs.
     With ``save_inputs=False`` the VJPs receive None for x and y.
     """
-    prim = Primitive(name, forward, (vjp_x, vjp_y), save_inputs, save_output, label)
+    prim = Primitive(name, forward, (vjp_x, vjp_y), save_inputs, label)
 
     def op(x: Any, y: Any) -> Any:
         if isinstance(x, Tensor):
@@ -216,7 +221,7 @@ def binary(
             out = np.asarray(out)
         if (px is None and py is None) or not _mode.enabled:
             return _make(out, None)
-        node = Node(prim, (px, py), (xd, yd) if save_inputs else _UNSAVED, out if save_output else None, out.shape)
+        node = Node(prim, (px, py), (xd, yd) if save_inputs else _UNSAVED, out, out.shape)
         return _make(out, node)
 
     op.__name__ = op.__qualname__ = name
@@ -236,7 +241,7 @@ def conditional(
 
     The condition carries no gradient and is the one thing saved; x and y reach the VJPs as None.
     """
-    prim = Primitive(name, forward, (None, vjp_x, vjp_y), False, False, label)
+    prim = Primitive(name, forward, (None, vjp_x, vjp_y), False, label)
 
     def op(condition: Any, x: Any, y: Any) -> Any:
         c = condition.data if isinstance(condition, Tensor) else condition
@@ -256,7 +261,7 @@ def conditional(
             out = np.asarray(out)
         if (px is None and py is None) or not _mode.enabled:
             return _make(out, None)
-        return _make(out, Node(prim, (None, px, py), (c, None, None), None, out.shape))
+        return _make(out, Node(prim, (None, px, py), (c, None, None), out, out.shape))
 
     op.__name__ = op.__qualname__ = name
     op.prim = prim  # type: ignore[attr-defined]
@@ -269,11 +274,10 @@ def nary(
     vjps: Sequence[VJP | None],
     *,
     save_inputs: bool = True,
-    save_output: bool = False,
     label: str | None = None,
 ) -> Primitive:
     """Define a primitive with any number of Tensor arguments; call it through :func:`apply`."""
-    return Primitive(name, forward, vjps, save_inputs, save_output, label)
+    return Primitive(name, forward, vjps, save_inputs, label)
 
 
 def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
@@ -303,7 +307,7 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
         args = (*datas, *params)
     else:
         args = (*(np.shape(d) for d in datas), *params)
-    node = Node(prim, tuple(parents), args, out if prim.save_output else None, out.shape)
+    node = Node(prim, tuple(parents), args, out, out.shape)
     return _make(out, node)
 
 

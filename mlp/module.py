@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor, as_tensor
+from autograd_lite import Tensor, as_tensor, creation_number
 
 
 class Parameter(Tensor):
@@ -56,7 +56,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any) -> Tensor:
-        return self.forward(*args)
+        start = creation_number()
+        out = self.forward(*args)
+        # the Nodes of this call have numbers in [start, end): viz groups a drawing by layer with it
+        self.recorded = (start, creation_number())
+        return out
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs in definition order: ``weight``, ``layers.0.weight``..."""

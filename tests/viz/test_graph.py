@@ -1,0 +1,145 @@
+"""draw_graph: the DOT source of known graphs, names, colours, clusters, and depth."""
+
+import re
+
+import graphviz
+import numpy as np
+
+import autograd_lite as al
+import viz
+from autograd_lite import Tensor
+from mlp import MSE, Dense, NeuralNetwork, Sigmoid
+
+
+def node_lines(source: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*(\w+) \[(.*)\]$", source, flags=re.M))
+
+
+def edges(source: str) -> set[tuple[str, str]]:
+    return set(re.findall(r"^\s*(\w+) -> (\w+)$", source, flags=re.M))
+
+
+def test_neuron_after_backward_has_five_leaves_and_five_ops(neuron):
+    o, _ = neuron
+    g = viz.draw_graph(o)
+    assert isinstance(g, graphviz.Digraph)
+    nodes = node_lines(g.source)
+    leaves = {k: v for k, v in nodes.items() if k.startswith("leaf")}
+    ops = {k: v for k, v in nodes.items() if k.startswith("op")}
+    assert len(leaves) == 5
+    assert sorted(re.search(r'label="([^"]+)"', v).group(1) for v in ops.values()) == ["*", "*", "+", "+", "tanh"]
+    labels = {re.search(r'label="\{ (\w+) \|', v).group(1): v for v in leaves.values()}
+    assert "data 2.0000 | grad -1.5000" in labels["x1"]
+    assert "data -3.0000 | grad 1.0000" in labels["w1"]
+    assert "data 0.0000 | grad 0.5000" in labels["x2"]
+    assert "data 1.0000 | grad 0.0000" in labels["w2"]
+    assert "data 6.8814 | grad 0.5000" in labels["b"]
+    assert all("fillcolor=lightblue" in v for v in leaves.values())
+    out = [v for k, v in nodes.items() if "darkolivegreen1" in v]
+    assert len(out) == 1 and "{ o | data 0.7071 | grad 1.0000 }" in out[0]
+
+
+def test_neuron_edges(neuron):
+    o, (x1, x2, w1, w2, b) = neuron
+    src = viz.draw_graph(o).source
+    nodes = node_lines(src)
+    by_label = {}
+    for key, attrs in nodes.items():
+        m = re.search(r'label="\{ (\w+) \|', attrs)
+        if m:
+            by_label[m.group(1)] = key
+    op_label = {k: re.search(r'label="([^"]+)"', v).group(1) for k, v in nodes.items() if k.startswith("op")}
+    e = edges(src)
+    into = {}
+    for a, z in e:
+        into.setdefault(z, set()).add(a)
+    mul_of_x1 = next(z for a, z in e if a == by_label["x1"])
+    assert op_label[mul_of_x1] == "*" and into[mul_of_x1] == {by_label["x1"], by_label["w1"]}
+    mul_of_x2 = next(z for a, z in e if a == by_label["x2"])
+    assert into[mul_of_x2] == {by_label["x2"], by_label["w2"]}
+    first_add = next(z for a, z in e if a == mul_of_x1)
+    assert op_label[first_add] == "+" and into[first_add] == {mul_of_x1, mul_of_x2}
+    second_add = next(z for a, z in e if a == by_label["b"])
+    assert into[second_add] == {first_add, by_label["b"]}
+    tanh = next(z for a, z in e if a == second_add)
+    assert op_label[tanh] == "tanh" and (tanh, by_label["o"]) in e
+    assert len(e) == 10  # 4 into the products, 2 into the sum, 2 into "+ b", 1 into tanh, 1 out
+
+
+def test_held_intermediates_are_drawn_with_their_values_and_grads():
+    x1, w1 = Tensor(2.0, requires_grad=True, name="x1"), Tensor(-3.0, requires_grad=True, name="w1")
+    x1w1 = x1 * w1
+    x1w1.name = "x1*w1"
+    o = x1w1.tanh()
+    o.backward()
+    src = viz.draw_graph(o).source
+    expected_grad = 1 - np.tanh(-6.0) ** 2
+    assert f"{{ x1*w1 | data -6.0000 | grad {expected_grad:.4f} }}" in src
+
+
+def test_before_backward_every_value_is_shown():
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * 3).exp().sum()
+    src = viz.draw_graph(y).source
+    assert "data [3.0000, 6.0000]" in src and "grad -" in src
+
+
+def test_parameters_are_labelled_by_name_and_large_tensors_by_shape():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1))
+    loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 1)))
+    loss.backward()
+    src = viz.draw_graph(loss, params=dict(net.named_parameters())).source
+    assert "{ layers.0.weight | (2, 3) }" in src  # 6 values > max_values: shape only
+    assert "layers.0.bias | (3,) | data [0.0000, 0.0000, 0.0000] | grad [" in src
+    assert "layers.2.weight | (3, 1) | data [" in src
+
+
+def test_group_by_module_draws_one_cluster_per_layer():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 1)))
+    src = viz.draw_graph(loss, model=net, group_by_module=True).source
+    for i, name in enumerate(["Dense(2 -> 3)", "Sigmoid()", "Dense(3 -> 1)", "Sigmoid()"]):
+        assert f'subgraph "cluster_layers.{i}"' in src and f"layers.{i}: {name}" in src
+    dense0 = src[src.index('subgraph "cluster_layers.0"'):src.index('subgraph "cluster_layers.1"')]
+    assert 'label="@"' in dense0 and "layers.0.weight" in dense0 and "layers.0.bias" in dense0
+
+
+def test_legend_is_optional():
+    x = Tensor(1.0, requires_grad=True)
+    assert "cluster_legend" not in viz.draw_graph(x * 2).source
+    assert "cluster_legend" in viz.draw_graph(x * 2, legend=True).source
+
+
+def test_names_with_record_characters_are_escaped(tmp_path):
+    x = Tensor(1.0, requires_grad=True, name='a|b {c} <d> "e"')
+    path = viz.render(x * 2, tmp_path / "escaped.svg")
+    assert "a|b {c} &lt;d&gt;" in open(path).read()
+
+
+def test_a_100000_node_chain_draws_without_recursion():
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    src = viz.draw_graph(y, show_data=False, show_grad=False).source
+    assert src.count('label="*"') == 100_000
+
+
+def test_several_roots_and_a_leaf_root():
+    x = Tensor(1.0, requires_grad=True, name="x")
+    src = viz.draw_graph([x * 2, x.exp()]).source
+    assert src.count("darkolivegreen1") == 2 and src.count("{ x |") == 1
+    assert "darkolivegreen1" in viz.draw_graph(x).source
+
+
+def test_drawing_needs_tensors():
+    import pytest
+
+    with pytest.raises(TypeError, match="expected Tensors"):
+        viz.draw_graph([np.ones(2)])
+
+
+def test_drawing_after_grad_of_grad():
+    x = Tensor(0.5, requires_grad=True, name="x")
+    (g,) = al.grad(x.sin(), [x], create_graph=True)
+    assert 'label="cos"' in viz.draw_graph(g).source

@@ -1,0 +1,73 @@
+"""The four training plots and the recorder: real PNGs of the documented sizes."""
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+import viz
+from mlp import MSE, Dense, NeuralNetwork, Sigmoid
+from mlp.datasets import xor
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, y = xor()
+    np.random.seed(0)
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    rec = viz.TrainingRecorder(every=5, X_for_activations=X)
+    history = net.train(X, y, epochs=200, learning_rate=0.5, verbose=False, callbacks=rec)
+    return net, X, y, history, rec
+
+
+def png_size(path):
+    image = imread(path)
+    assert image.std() > 0.01  # not a blank canvas
+    return image.shape[1], image.shape[0]
+
+
+def test_loss_plot(trained, tmp_path):
+    _, _, _, history, _ = trained
+    fig = viz.plot_loss(history, path=tmp_path / "loss.png")
+    assert png_size(tmp_path / "loss.png") == (800, 500)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "epoch" and "loss" in ax.get_ylabel() and ax.get_title()
+
+
+def test_decision_boundary_plot(trained, tmp_path):
+    net, X, y, _, _ = trained
+    fig = viz.plot_decision_boundary(net, X, y, path=tmp_path / "boundary.png")
+    assert png_size(tmp_path / "boundary.png") == (700, 600)
+    assert len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_hidden_activation_plot_has_one_panel_per_unit(trained, tmp_path):
+    net, X, y, _, _ = trained
+    fig = viz.plot_hidden_activations(net, X, y, layer=0, path=tmp_path / "hidden.png")
+    assert png_size(tmp_path / "hidden.png") == (990, 360)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["hidden unit 1", "hidden unit 2", "hidden unit 3"]
+
+
+def test_weight_dynamics_plot_from_the_recorder(trained, tmp_path):
+    _, _, _, history, rec = trained
+    assert rec.epochs[:3] == [1, 5, 10] and rec.epochs[-1] == 200
+    assert rec.losses == [history[e - 1] for e in rec.epochs]
+    assert list(rec.trajectories)[:2] == ["W1[0,0]", "W1[0,1]"] and len(rec.trajectories) == 9
+    assert rec.activations[-1].shape == (4, 3)
+    fig = viz.plot_weight_dynamics(rec, path=tmp_path / "weights.png")
+    assert png_size(tmp_path / "weights.png") == (800, 500)
+    assert fig.axes[0].lines[0].get_xdata()[-1] == 200
+
+
+def test_recorder_follows_named_weights():
+    X, y = xor()
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1))
+    rec = viz.TrainingRecorder(weights=["layers.0.weight[1,2]", "layers.2.bias[0]"])
+    net.train(X, y, epochs=3, learning_rate=0.1, verbose=False, callbacks=rec)
+    assert list(rec.trajectories) == ["layers.0.weight[1,2]", "layers.2.bias[0]"]
+    assert rec.trajectories["layers.0.weight[1,2]"][-1] == net.layers[0].weight.data[1, 2]
+
+
+def test_plots_need_two_dimensional_inputs(trained):
+    net, _, _, _, _ = trained
+    with pytest.raises(ValueError, match=r"2-D inputs"):
+        viz.plot_decision_boundary(net, np.ones((4, 3)), np.ones((4, 1)))

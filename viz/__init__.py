@@ -1,0 +1,26 @@
+"""viz: drawings of autograd_lite's computation graphs and the seed's training plots.
+
+>>> import viz
+>>> viz.draw_graph(o)                           # graphviz.Digraph, inline in Jupyter
+>>> viz.render(o, "neuron", format="svg")       # "neuron.svg", no system Graphviz needed
+>>> viz.backward_tour(o, "tour/")               # one frame per backward step
+>>> viz.plots.plot_loss(history, path="loss.png")
+"""
+
+from . import plots
+from .graph import GraphDrawing, draw_graph, render
+from .plots import (
+    TrainingRecorder,
+    plot_decision_boundary,
+    plot_hidden_activations,
+    plot_loss,
+    plot_weight_dynamics,
+)
+from .renderer import RendererNotFound, find_renderer
+from .tour import backward_tour
+
+__all__ = [
+    "draw_graph", "render", "backward_tour", "GraphDrawing", "RendererNotFound", "find_renderer",
+    "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
+    "TrainingRecorder",
+]

@@ -1,0 +1,326 @@
+"""Computation graphs as Graphviz drawings, in micrograd's style with torchviz's colours.
+
+>>> o = (x1 * w1 + x2 * w2 + b).tanh(); o.backward()
+>>> viz.draw_graph(o)                      # a graphviz.Digraph; shows inline in Jupyter
+>>> viz.render(o, "neuron", format="svg")  # -> "neuron.svg", with or without a system Graphviz
+
+Each tensor is a record box ``name | shape | data ... | grad ...`` (values shown for tensors
+of at most ``max_values`` elements) and each primitive application an ellipse with its op
+(``+``, ``*``, ``tanh``, ``@``...). Colours (as torchviz):
+
+* light blue: leaves that require grad (parameters, inputs you differentiate);
+* green: the output(s) drawn from;
+* white: intermediate results; grey ellipses: operations;
+* orange ellipse: the operation whose VJP runs, in ``backward_tour`` frames.
+
+Inputs that do not require grad (data, constants) are not part of the graph and not drawn,
+as in torchviz. Values and gradients are shown for the tensors that still exist: leaves, the
+output, and the intermediate tensors you hold (or all of them before backward, or after
+``backward(retain_graph=True)``, when the graph still keeps what its VJPs need).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from autograd_lite import Node, Tensor
+
+from . import renderer as _render
+
+LEAF_COLOUR = "lightblue"
+OUTPUT_COLOUR = "darkolivegreen1"
+INTERMEDIATE_COLOUR = "white"
+OP_COLOUR = "gray90"
+HIGHLIGHT_COLOUR = "orange"
+
+
+class GraphDrawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose rendering (Jupyter display, ``pipe``, ``render``) works
+    without a system Graphviz: it falls back on graphviz-pure (see ``viz.render``)."""
+
+    def pipe(self, format: str | None = None, *args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
+        if shutil.which("dot") or args or kwargs:
+            return super().pipe(format, *args, encoding=encoding, **kwargs)
+        data = _render.pipe(self.source, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    def render(self, filename: str | os.PathLike | None = None, directory: str | os.PathLike | None = None,
+               view: bool = False, cleanup: bool = False, format: str | None = None, **kwargs: Any) -> str:
+        if shutil.which("dot") or view or kwargs:
+            return super().render(filename, directory, view, cleanup, format, **kwargs)
+        path = os.path.join(os.fspath(directory or ""), os.fspath(filename or self.filename or "graph"))
+        return _render.render_source(self.source, path, format or self.format)
+
+
+def _dot_string(text: str) -> str:
+    """A DOT double-quoted string. Backslashes are left to the label's own escapes."""
+    return '"' + text.replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _record_field(text: str) -> str:
+    """Text for one field of a record label: backslashes and the record syntax escaped."""
+    text = text.replace("\\", "\\\\")
+    for ch in "{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _format_values(a: np.ndarray) -> str:
+    """4 decimals, as micrograd; arrays on one line, flattened (the box shows the shape)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0:
+        return f"{float(a):.4f}"
+    return "[" + ", ".join(f"{v:.4f}" for v in a.ravel()) + "]"
+
+
+class GraphDrawer:
+    """Walks the graph behind some tensors once; :meth:`draw` turns it into a GraphDrawing.
+
+    Shared by :func:`draw_graph` and ``backward_tour`` (which draws the same graph once per
+    step, with the gradients known at that step).
+    """
+
+    def __init__(self, roots: Tensor | Sequence[Tensor], params: dict[str, Tensor] | None = None,
+                 model: Any = None) -> None:
+        roots = [roots] if isinstance(roots, Tensor) else list(roots)
+        for r in roots:
+            if not isinstance(r, Tensor):
+                raise TypeError(f"draw_graph: expected Tensors to draw from, got {type(r).__name__}")
+        self.roots = roots
+        if params is None and model is not None:
+            params = dict(model.named_parameters())
+        self.param_names = {id(t): name for name, t in (params or {}).items()}
+        self.model = model
+        self.nodes: list[Node] = []  # in a fixed order: newest first
+        self.leaves: list[Tensor] = []
+        self.saved_values: dict[int, np.ndarray] = {}  # id(node) -> value found in a consumer's saved args
+        self._walk()
+
+    def _walk(self) -> None:
+        """Collect Nodes and leaves with an explicit stack: no recursion, any depth."""
+        seen: set[int] = set()
+        stack: list[Any] = []
+        for r in self.roots:
+            item = r._node if r._node is not None else r
+            if id(item) not in seen:
+                seen.add(id(item))
+                stack.append(item)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, Tensor):
+                self.leaves.append(item)
+                continue
+            self.nodes.append(item)
+            saved = item.args if item.args is not None and item.op.save_inputs else None
+            for i, p in enumerate(item.parents):
+                if p is None:
+                    continue
+                if saved is not None and isinstance(p, Node) and isinstance(saved[i], np.ndarray):
+                    self.saved_values.setdefault(id(p), saved[i])
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
+        self.nodes.sort(key=lambda n: n.seq, reverse=True)
+
+    # -------------------------------------------------------------- what to show for a tensor
+    def _node_tensor(self, node: Node) -> Tensor | None:
+        for r in self.roots:
+            if r._node is node:
+                return r
+        return node.tensor() if node.tensor is not None else None
+
+    def _value(self, node: Node) -> np.ndarray | None:
+        t = self._node_tensor(node)
+        if t is not None:
+            return t.data
+        if node.out is not None:
+            return node.out
+        return self.saved_values.get(id(node))
+
+    def _label(self, name: str | None, shape: tuple[int, ...], data: Any, grad: Any, show_data: bool,
+               show_grad: bool, max_values: int, partial: bool = False) -> str:
+        fields = [_record_field(name)] if name else []
+        if shape:
+            fields.append(_record_field(str(shape)))
+        if int(np.prod(shape)) <= max_values:
+            if show_data:
+                fields.append("data ?" if data is None else "data " + _record_field(_format_values(data)))
+            if show_grad:
+                if grad is None:
+                    fields.append("grad ?" if partial else "grad -")
+                else:
+                    so_far = " (so far)" if partial else ""
+                    fields.append("grad " + _record_field(_format_values(np.asarray(grad))) + so_far)
+        return "{ " + " | ".join(fields or ["scalar"]) + " }"
+
+    # -------------------------------------------------------------- drawing
+    def draw(self, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True, max_values: int = 4,
+             group_by_module: bool = False, legend: bool = False, grads: dict[int, Any] | None = None,
+             partial: set[int] | None = None, highlight: Node | None = None) -> GraphDrawing:
+        """The drawing. ``grads`` (id of a Node or leaf -> gradient) replaces the tensors' own
+        ``.grad``; ids in ``partial`` are marked as sums still in progress; ``highlight`` is the
+        Node whose operation is drawn in orange."""
+        ids: dict[int, str] = {}
+        for k, n in enumerate(self.nodes):
+            ids[id(n)] = f"t{k}"
+        for k, leaf in enumerate(self.leaves):
+            ids[id(leaf)] = f"leaf{k}"
+        root_items = {id(r._node if r._node is not None else r) for r in self.roots}
+        partial = partial or set()
+
+        def grad_of(key: int, tensor: Tensor | None) -> Any:
+            if grads is not None:
+                return grads.get(key)
+            return None if tensor is None or tensor.grad is None else tensor.grad.data
+
+        statements: dict[str | None, list[str]] = {None: []}
+        clusters = self._clusters() if group_by_module else {}
+        cluster_of = {item: key for key, (_, members) in clusters.items() for item in members}
+
+        def emit(item_id: int, line: str) -> None:
+            statements.setdefault(cluster_of.get(item_id), []).append(line)
+
+        for leaf in self.leaves:
+            colour = OUTPUT_COLOUR if id(leaf) in root_items else LEAF_COLOUR
+            name = self.param_names.get(id(leaf)) or leaf.name
+            label = self._label(name, leaf.shape, leaf.data, grad_of(id(leaf), leaf), show_data, show_grad,
+                                max_values, id(leaf) in partial)
+            emit(id(leaf), f"{ids[id(leaf)]} [label={_dot_string(label)} fillcolor={colour}]")
+        # A node's output gets a box when there is something to show: a name, a value or a
+        # gradient (or it is an output). Otherwise the op feeds its consumers directly.
+        source: dict[int, str] = {id(leaf): ids[id(leaf)] for leaf in self.leaves}
+        boxes: list[tuple[int, Node, str]] = []
+        for k, node in enumerate(self.nodes):
+            t = self._node_tensor(node)
+            name = (t.name if t is not None else None) or node.name
+            value, grad = self._value(node), grad_of(id(node), t)
+            if id(node) in root_items or name or value is not None or grad is not None or id(node) in partial:
+                colour = OUTPUT_COLOUR if id(node) in root_items else INTERMEDIATE_COLOUR
+                label = self._label(name, node.shape, value, grad, show_data, show_grad, max_values,
+                                    id(node) in partial)
+                emit(id(node), f"{ids[id(node)]} [label={_dot_string(label)} fillcolor={colour}]")
+                source[id(node)] = ids[id(node)]
+                boxes.append((k, node, ids[id(node)]))
+            else:
+                source[id(node)] = f"op{k}"
+            op_colour = HIGHLIGHT_COLOUR if node is highlight else OP_COLOUR
+            pen = " penwidth=2.5" if node is highlight else ""
+            emit(id(node), f"op{k} [label={_dot_string(node.op.label)} shape=ellipse fillcolor={op_colour}{pen}]")
+        edges = [f"op{k} -> {box}" for k, _, box in boxes]
+        for k, node in enumerate(self.nodes):
+            edges.extend(f"{source[id(p)]} -> op{k}" for p in node.parents if p is not None)
+
+        body = [f"\t{line}\n" for line in statements[None]]
+        for key, lines in statements.items():
+            if key is None:
+                continue
+            title = clusters[key][0]
+            body.append(f"\tsubgraph {_dot_string('cluster_' + key)} {{\n")
+            body.append(f"\t\tlabel={_dot_string(title)} style=\"rounded,dashed\" color=gray50 fontcolor=gray30\n")
+            body.extend(f"\t\t{line}\n" for line in lines)
+            body.append("\t}\n")
+        body.extend(f"\t{line}\n" for line in edges)
+        if legend:
+            body.extend(_legend_lines())
+        g = GraphDrawing(
+            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+            node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11",
+                       "height": "0.3"},
+            edge_attr={"arrowsize": "0.7"},
+            format="svg",
+        )
+        g.body.extend(body)
+        return g
+
+    def _clusters(self) -> dict[str, tuple[str, set[int]]]:
+        """One cluster per child module of ``model``: its parameters and the Nodes its last call made."""
+        if self.model is None:
+            raise ValueError("draw_graph: group_by_module=True needs the model (draw_graph(..., model=net))")
+        clusters: dict[str, tuple[str, set[int]]] = {}
+        for name, module in _children(self.model):
+            members: set[int] = set()
+            recorded = getattr(module, "recorded", None)
+            if recorded is not None:
+                start, end = recorded
+                members.update(id(n) for n in self.nodes if start <= n.seq < end)
+            for _, p in module.named_parameters():
+                members.add(id(p))
+            if members:
+                clusters[name] = (f"{name}: {module!r}", members)
+        return clusters
+
+
+def _children(model: Any) -> list[tuple[str, Any]]:
+    """The direct sub-modules of ``model`` with their names (``layers.0``, ...)."""
+    out = []
+    for attr, value in vars(model).items():
+        if hasattr(value, "named_parameters") and hasattr(value, "forward"):
+            out.append((attr, value))
+        elif isinstance(value, (list, tuple)):
+            out.extend((f"{attr}.{i}", v) for i, v in enumerate(value) if hasattr(v, "forward"))
+    return out
+
+
+def _legend_lines() -> list[str]:
+    items = [("legend_leaf", "leaf that requires grad", LEAF_COLOUR, "record"),
+             ("legend_mid", "intermediate result", INTERMEDIATE_COLOUR, "record"),
+             ("legend_out", "output", OUTPUT_COLOUR, "record"),
+             ("legend_op", "operation", OP_COLOUR, "ellipse")]
+    lines = ['\tsubgraph "cluster_legend" {\n', '\t\tlabel="legend" style="rounded" color=gray70 fontcolor=gray30\n']
+    for key, text, colour, shape in items:
+        lines.append(f"\t\t{key} [label={_dot_string(text)} fillcolor={colour} shape={shape}]\n")
+    lines.append("\t\tlegend_leaf -> legend_mid -> legend_out [style=invis]\n\t}\n")
+    return lines
+
+
+def draw_graph(
+    root: Tensor | Sequence[Tensor],
+    params: dict[str, Tensor] | None = None,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_values: int = 4,
+    group_by_module: bool = False,
+    model: Any = None,
+    legend: bool = False,
+) -> GraphDrawing:
+    """Draw the computation graph behind ``root`` (a Tensor or a list of them).
+
+    Args:
+        root: the output(s) to draw from.
+        params: names for tensors, e.g. ``dict(model.named_parameters())``.
+        rankdir: Graphviz's direction: "LR" (left to right) or "TB" (top to bottom).
+        show_data, show_grad: show values / gradients of tensors with at most ``max_values`` elements.
+        max_values: the size limit for showing values.
+        group_by_module: draw one dashed cluster per layer of ``model``.
+        model: the Module the graph came from (names its parameters and, with
+            ``group_by_module``, groups the drawing by the layers' last forward calls).
+        legend: add a small legend of the colours.
+
+    Returns:
+        a :class:`GraphDrawing` (a ``graphviz.Digraph``): ``.source`` is the DOT text; it shows
+        inline in Jupyter; ``viz.render(drawing, path)`` writes SVG/PNG/PDF.
+    """
+    drawer = GraphDrawer(root, params, model)
+    return drawer.draw(rankdir, show_data, show_grad, max_values, group_by_module, legend)
+
+
+def render(root_or_drawing: Tensor | Sequence[Tensor] | graphviz.Digraph, path: str | os.PathLike,
+           format: str | None = None, **draw_options: Any) -> str:
+    """Draw (if given tensors) and write the graph to ``path`` as svg, png or pdf; returns the path.
+
+    ``format`` defaults to the path's extension, else svg: ``render(o, "neuron.png")`` writes a
+    PNG, ``render(o, "neuron", format="svg")`` writes ``neuron.svg``. Uses the system Graphviz
+    when ``dot`` is on PATH, else graphviz-pure; with neither, raises with how to get one and
+    the path where the DOT source was written. ``draw_options`` go to :func:`draw_graph`.
+    """
+    drawing = root_or_drawing
+    if not isinstance(drawing, graphviz.Digraph):
+        drawing = draw_graph(root_or_drawing, **draw_options)
+    return _render.render_source(drawing.source, os.fspath(path), format)

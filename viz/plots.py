@@ -1,0 +1,264 @@
+"""The seed's four training plots: loss curve, decision boundary, hidden activations, weight
+dynamics; and a recorder that collects what they need through ``train(callbacks=...)``.
+
+Every function builds a matplotlib Figure without pyplot (safe with any backend, no window
+opens), returns it, and with ``path=`` also writes a PNG there, atomically. PNG sizes:
+
+* ``plot_loss`` and ``plot_weight_dynamics``: 800 x 500 pixels;
+* ``plot_decision_boundary``: 700 x 600 pixels;
+* ``plot_hidden_activations``: 330 x 360 pixels per hidden unit (three units: 990 x 360).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .renderer import write_atomically
+
+DPI = 100
+LOSS_SIZE = (8.0, 5.0)
+BOUNDARY_SIZE = (7.0, 6.0)
+UNIT_PANEL_SIZE = (3.3, 3.6)
+WEIGHTS_SIZE = (8.0, 5.0)
+
+POINT_COLOURS = ("#1f77b4", "#d62728")  # class 0 blue, class 1 red (as the boundary's colour map)
+BOUNDARY_CMAP = "RdBu_r"
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: str | os.PathLike | None) -> None:
+    if path is not None:
+        write_atomically(os.fspath(path), lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+
+
+def _predict(model: Any, points: np.ndarray) -> np.ndarray:
+    out = model.predict(points) if hasattr(model, "predict") else model(points)
+    return np.asarray(getattr(out, "data", out), dtype=float)
+
+
+def _grid(X: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"these plots need 2-D inputs (samples, 2), got X of shape {X.shape}")
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def _labels(y: Any) -> np.ndarray:
+    y = np.asarray(getattr(y, "data", y))
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    return y.reshape(-1).round().astype(int)
+
+
+def _scatter(ax: Any, X: np.ndarray, labels: np.ndarray) -> None:
+    for cls in np.unique(labels):
+        pts = X[labels == cls]
+        colour = POINT_COLOURS[int(cls) % 2] if labels.max() <= 1 else None
+        ax.scatter(pts[:, 0], pts[:, 1], s=60 if len(X) <= 20 else 25, c=colour, edgecolors="black",
+                   linewidths=0.8, label=f"class {cls}", zorder=3)
+
+
+def plot_loss(history: Sequence[float], path: str | os.PathLike | None = None, title: str = "Training loss",
+              ylabel: str = "mean loss per epoch", log_scale: bool = True) -> Figure:
+    """The per-epoch loss that ``train()`` returns, on a log scale by default."""
+    values = np.asarray(history, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("plot_loss: history must be a non-empty list of numbers")
+    fig = _figure(LOSS_SIZE)
+    ax = fig.add_subplot()
+    epochs = np.arange(1, values.size + 1)
+    ax.plot(epochs, values, color="#1f77b4", linewidth=1.8)
+    if log_scale and np.all(values > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.annotate(f"final {values[-1]:.4g}", xy=(epochs[-1], values[-1]), xytext=(-10, 12),
+                textcoords="offset points", ha="right", fontsize=10)
+    _save(fig, path)
+    return fig
+
+
+def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike | None = None,
+                           title: str = "Decision boundary", resolution: int = 200, margin: float = 0.5) -> Figure:
+    """The model's output over a grid around the data (colour), the 0.5 level (black line),
+    and the data points coloured by class. With several outputs, the predicted class."""
+    X = np.asarray(getattr(X, "data", X), dtype=float)
+    xx, yy, points = _grid(X, resolution, margin)
+    out = _predict(model, points)
+    fig = _figure(BOUNDARY_SIZE)
+    ax = fig.add_subplot()
+    if out.ndim == 1 or out.shape[1] == 1:
+        zz = out.reshape(xx.shape)
+        filled = ax.contourf(xx, yy, zz, levels=np.linspace(0, 1, 21) if zz.min() >= 0 and zz.max() <= 1 else 20,
+                             cmap=BOUNDARY_CMAP, alpha=0.85)
+        ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
+        fig.colorbar(filled, ax=ax, label="network output")
+    else:
+        zz = out.argmax(axis=1).reshape(xx.shape)
+        filled = ax.contourf(xx, yy, zz, levels=np.arange(out.shape[1] + 1) - 0.5, cmap="tab10", alpha=0.4)
+        fig.colorbar(filled, ax=ax, label="predicted class", ticks=range(out.shape[1]))
+    _scatter(ax, X, _labels(y))
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    ax.legend(loc="upper right", framealpha=0.9)
+    _save(fig, path)
+    return fig
+
+
+def _hidden_layers(model: Any, layer: int) -> list[Any]:
+    """The layers up to the activations that follow the ``layer``-th Dense (0-based)."""
+    layers = list(model.layers)
+    dense = [i for i, m in enumerate(layers) if hasattr(m, "output_size")]
+    if not 0 <= layer < len(dense):
+        raise ValueError(
+            f"plot_hidden_activations: layer must be in 0..{len(dense) - 1} (the Dense layers), got {layer}"
+        )
+    end = dense[layer + 1] if layer + 1 < len(dense) else len(layers)
+    return layers[:end]
+
+
+def hidden_activations(model: Any, X: Any, layer: int = 0) -> np.ndarray:
+    """The outputs of the ``layer``-th hidden layer (its Dense and the activation after it) for X."""
+    from autograd_lite import no_grad
+
+    out = np.asarray(getattr(X, "data", X), dtype=float)
+    with no_grad():
+        for m in _hidden_layers(model, layer):
+            out = m(out)
+    return np.asarray(out.data)
+
+
+def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: str | os.PathLike | None = None,
+                            resolution: int = 120, margin: float = 0.5) -> Figure:
+    """One panel per unit of a hidden layer: its activation over the input plane, with the data
+    points on top. Shows how each unit cuts the plane, which the next layer recombines."""
+    X = np.asarray(getattr(X, "data", X), dtype=float)
+    xx, yy, points = _grid(X, resolution, margin)
+    acts = hidden_activations(model, points, layer)
+    units = acts.shape[1]
+    fig = _figure((UNIT_PANEL_SIZE[0] * units, UNIT_PANEL_SIZE[1]))
+    axes = fig.subplots(1, units, squeeze=False)[0]
+    lo, hi = float(acts.min()), float(acts.max())
+    if lo >= 0.0 and hi <= 1.0:  # sigmoid units: the full [0, 1] range, comparable across panels
+        lo, hi = 0.0, 1.0
+    levels = np.linspace(lo, hi + 1e-12 * max(1.0, abs(hi)), 21)
+    labels = _labels(y)
+    image = None
+    for u, ax in enumerate(axes):
+        image = ax.contourf(xx, yy, acts[:, u].reshape(xx.shape), levels=levels, cmap="viridis")
+        _scatter(ax, X, labels)
+        ax.set_title(f"hidden unit {u + 1}")
+        ax.set_xlabel("$x_1$")
+        if u == 0:
+            ax.set_ylabel("$x_2$")
+        ax.set_aspect("equal", adjustable="box")
+    fig.colorbar(image, ax=list(axes), label="activation", shrink=0.85)
+    fig.suptitle(f"Hidden layer {layer + 1} activations")
+    _save(fig, path)
+    return fig
+
+
+def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingRecorder,
+                         path: str | os.PathLike | None = None, title: str = "Weight dynamics",
+                         epochs: Sequence[int] | None = None) -> Figure:
+    """Each named weight's value over the epochs.
+
+    ``trajectories`` is a mapping name -> values, or a :class:`TrainingRecorder` (whose
+    recorded epochs then label the x axis); ``epochs`` gives the x values of a mapping
+    (default 1, 2, 3...).
+    """
+    if isinstance(trajectories, TrainingRecorder):
+        epochs = trajectories.epochs if epochs is None else epochs
+        trajectories = trajectories.trajectories
+    if not trajectories:
+        raise ValueError("plot_weight_dynamics: no trajectories given")
+    fig = _figure(WEIGHTS_SIZE)
+    ax = fig.add_subplot()
+    for name, values in trajectories.items():
+        values = np.asarray(values, dtype=float)
+        x = np.arange(1, values.size + 1) if epochs is None else np.asarray(epochs)[: values.size]
+        ax.plot(x, values, linewidth=1.6, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("weight value")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=9, frameon=False)
+    _save(fig, path)
+    return fig
+
+
+class TrainingRecorder:
+    """A ``train(callbacks=...)`` hook that records what the plots need.
+
+    >>> rec = TrainingRecorder(X_for_activations=X)
+    >>> history = net.train(X, y, epochs=1000, learning_rate=0.1, callbacks=rec)
+    >>> plot_weight_dynamics(rec.trajectories)
+
+    Args:
+        weights: which scalar weights to follow, as ``"layers.0.weight[0, 1]"`` strings
+            (parameter name and index). Default: every entry of the Dense weight matrices,
+            named ``W1[0,0]``, ``W2[1,0]``... (the first 12 if there are more).
+        every: record every ``every`` epochs.
+        X_for_activations: if given, the first hidden layer's activations on it are recorded too.
+
+    Attributes:
+        epochs, losses: the epochs recorded and their mean losses.
+        trajectories: weight name -> values, one per recorded epoch.
+        activations: the hidden activations, one array per recorded epoch.
+    """
+
+    def __init__(self, weights: Sequence[str] | None = None, every: int = 1, X_for_activations: Any = None) -> None:
+        self.requested = list(weights) if weights is not None else None
+        self.every = max(1, int(every))
+        self.X = None if X_for_activations is None else np.asarray(X_for_activations, dtype=float)
+        self.epochs: list[int] = []
+        self.losses: list[float] = []
+        self.trajectories: dict[str, list[float]] = {}
+        self.activations: list[np.ndarray] = []
+        self._readers: list[tuple[str, Callable[[], float]]] | None = None
+
+    def _make_readers(self, network: Any) -> list[tuple[str, Callable[[], float]]]:
+        params = dict(network.named_parameters())
+        readers = []
+        if self.requested is not None:
+            for spec in self.requested:
+                name, _, index = spec.partition("[")
+                if name not in params:
+                    raise KeyError(f"TrainingRecorder: no parameter {name!r}; there are {list(params)}")
+                idx = tuple(int(i) for i in index.rstrip("]").split(",")) if index else ()
+                readers.append((spec, lambda p=params[name], i=idx: float(p.data[i])))
+            return readers
+        dense = [m for m in network.layers if hasattr(m, "output_size")]
+        for k, layer in enumerate(dense, 1):
+            w = layer.weight
+            for idx in np.ndindex(*w.shape):
+                readers.append((f"W{k}[{','.join(map(str, idx))}]", lambda p=w, i=idx: float(p.data[i])))
+        return readers[:12]
+
+    def __call__(self, epoch: int, loss: float, network: Any) -> None:
+        if self._readers is None:
+            self._readers = self._make_readers(network)
+        if epoch % self.every and epoch != 1:
+            return
+        self.epochs.append(epoch)
+        self.losses.append(loss)
+        for name, read in self._readers:
+            self.trajectories.setdefault(name, []).append(read())
+        if self.X is not None:
+            self.activations.append(hidden_activations(network, self.X, 0))

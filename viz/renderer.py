@@ -1,0 +1,144 @@
+"""Turn DOT source into SVG / PNG / PDF files, with or without a system Graphviz.
+
+The renderer is the system's ``dot`` when it is on PATH, else ``graphviz-pure`` (a pure-Rust
+port of Graphviz's dot, installed from PyPI with this package). graphviz-pure writes SVG and
+PNG but not PDF; without a system Graphviz a PDF is made from its PNG (150 dpi) with matplotlib.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable
+
+FORMATS = ("svg", "png", "pdf")
+PNG_DPI = 150  # Graphviz's default of 72 dpi is blurry on today's screens
+
+
+class RendererNotFound(RuntimeError):
+    """Neither a system Graphviz nor graphviz-pure could be found."""
+
+
+def _graphviz_pure() -> str | None:
+    """The graphviz-pure executable: on PATH, or beside this Python (an unactivated venv)."""
+    found = shutil.which("graphviz-pure")
+    if found:
+        return found
+    exe = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
+    folders = {os.path.dirname(sys.executable), sysconfig.get_path("scripts")}
+    try:
+        folders.add(sysconfig.get_path("scripts", f"{os.name}_user"))
+    except KeyError:
+        pass
+    for folder in folders:
+        candidate = os.path.join(folder, exe)
+        if folder and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def find_renderer() -> tuple[str, str]:
+    """(kind, executable): ("dot", path) for a system Graphviz, else ("graphviz-pure", path).
+
+    Raises:
+        RendererNotFound: with the ways to get one.
+    """
+    dot = shutil.which("dot")
+    if dot:
+        return "dot", dot
+    pure = _graphviz_pure()
+    if pure:
+        return "graphviz-pure", pure
+    raise RendererNotFound(
+        "no Graphviz renderer found: `pip install graphviz-pure` (no system packages needed) "
+        "or install Graphviz (https://graphviz.org/download/, e.g. `apt install graphviz`)"
+    )
+
+
+def pipe(source: str, format: str = "svg") -> bytes:
+    """Render DOT ``source`` to ``format`` (svg or png) and return the bytes."""
+    if format not in ("svg", "png"):
+        raise ValueError(f"pipe: format must be 'svg' or 'png', got {format!r}")
+    _, exe = find_renderer()
+    args = [exe, f"-T{format}"] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else [])
+    done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def write_atomically(path: str, write: Callable[[str], None]) -> str:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def render_source(source: str, path: str, format: str | None = None) -> str:
+    """Write DOT ``source`` rendered as ``format`` to ``path``; returns the path written.
+
+    ``format`` defaults to the path's extension; a path without that extension gets it added
+    (``render_source(src, "neuron", "svg")`` writes ``neuron.svg``). If no renderer exists,
+    the DOT source is written beside (``neuron.gv``) and the error says where.
+    """
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    format = (format or ext or "svg").lower()
+    if format not in FORMATS:
+        raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    if ext != format:
+        path = f"{path}.{format}"
+    try:
+        kind, exe = find_renderer()
+    except RendererNotFound as e:
+        gv = os.path.splitext(path)[0] + ".gv"
+        write_atomically(gv, lambda tmp: _write_text(tmp, source))
+        raise RendererNotFound(f"{e}. The DOT source was written to {gv}") from None
+
+    if format == "pdf" and kind == "graphviz-pure":
+        return write_atomically(path, lambda tmp: _pdf_from_png(pipe(source, "png"), tmp))
+
+    def run(tmp: str) -> None:
+        args = [exe, f"-T{format}", "-o", tmp] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else [])
+        done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
+
+    return write_atomically(path, run)
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _pdf_from_png(png: bytes, path: str) -> None:
+    """A one-page PDF holding the PNG at its natural size (for renderers without PDF output)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    image = imread(io.BytesIO(png), format="png")
+    height, width = image.shape[:2]
+    fig = Figure(figsize=(width / PNG_DPI, height / PNG_DPI), dpi=PNG_DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.imshow(image, interpolation="lanczos")
+    ax.axis("off")
+    fig.savefig(path, format="pdf", dpi=PNG_DPI)

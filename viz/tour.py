@@ -1,0 +1,53 @@
+"""The backward pass as a film: one drawing per step, the running VJP in orange.
+
+What micrograd and torchviz do not show: the order in which reverse mode visits the graph,
+and how gradients fill in, sums at shared tensors included.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import autograd_lite as al
+from autograd_lite import Tensor
+
+from .graph import GraphDrawer
+from .renderer import render_source
+
+
+def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
+                  params: dict[str, Tensor] | None = None, model: Any = None, **draw_options: Any) -> list[str]:
+    """Write one frame per backward step to ``out_dir`` (``step_01.svg``, ...); returns the paths.
+
+    Frame k highlights the operation whose VJP runs at step k (in topological order, output
+    first) and shows every gradient known by then: the operation's own output gradient, those
+    of the steps before, and each leaf's sum so far, marked "(so far)" until all the
+    operations that use the leaf have run. ``.grad`` is not changed; the graph is kept.
+
+    ``draw_options`` go to the drawing (``rankdir``, ``max_values``, ``show_data``...).
+    """
+    steps = al.trace_backward(root)
+    drawer = GraphDrawer(root, params, model)
+    users: dict[int, set[int]] = {}  # leaf id -> the nodes that consume it
+    for node in drawer.nodes:
+        for p in node.parents:
+            if isinstance(p, Tensor):
+                users.setdefault(id(p), set()).add(id(node))
+    os.makedirs(out_dir, exist_ok=True)
+    known: dict[int, Any] = {}
+    done: set[int] = set()
+    width = max(2, len(str(len(steps))))
+    paths = []
+    for k, step in enumerate(steps, 1):
+        known[id(step.node)] = step.grad
+        done.add(id(step.node))
+        grads = dict(known)
+        grads.update(step.leaf_grads)
+        partial = {leaf for leaf, consumers in users.items() if not consumers <= done}
+        partial.update(id(n) for n in drawer.nodes if id(n) not in done)  # shown as "grad ?"
+        drawing = drawer.draw(grads=grads, partial=partial, highlight=step.node, **draw_options)
+        drawing.attr(label=f"backward step {k} of {len(steps)}: VJP of '{step.node.op.name}'", labelloc="t")
+        path = os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}")
+        paths.append(render_source(drawing.source, path, format))
+    return paths
