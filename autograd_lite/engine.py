@@ -67,7 +67,8 @@ def _propagate(
     Returns the leaf gradients as {id(leaf): [leaf, gradient]}. The gradient reaching a Node
     whose id is a key of ``capture`` is stored there; ``on_step(node, grad, leaf_grads)`` is
     called after each Node's VJPs have run. With ``fill_grads``, every intermediate tensor
-    still alive accumulates its gradient in ``.grad``.
+    still alive accumulates its gradient in ``.grad``, and with ``retain_graph`` too (not
+    ``create_graph``: that would make cycles) each Node keeps it in ``node.grad``.
     """
     leaf_grads: dict[int, list] = {}
     stamp = next(_stamps)
@@ -99,6 +100,8 @@ def _propagate(
                 t = node.tensor()
                 if t is not None:
                     _accumulate(t, g if create_graph else _make(np.array(g), None))
+                if retain_graph and not create_graph:  # kept with the graph, for drawings
+                    node.grad = g if node.grad is None else node.grad + g
             if capture is not None and id(node) in capture:
                 capture[id(node)] = g
             if create_graph:

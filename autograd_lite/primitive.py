@@ -83,9 +83,13 @@ class Node:
     can still be drawn. ``seq`` increases with creation: the engine's topological order.
     ``tensor`` is a weak reference to the output Tensor: while the user holds that tensor,
     backward fills its ``.grad`` and drawings show its values; the graph never keeps it alive.
+    ``grad`` keeps the node's gradient after ``backward(retain_graph=True)``, with the rest of
+    the retained graph, so that a drawing can show every gradient.
     """
 
-    __slots__ = ("op", "parents", "args", "out", "shape", "seq", "name", "tensor", "pending", "mark", "__weakref__")
+    __slots__ = (
+        "op", "parents", "args", "out", "shape", "seq", "name", "tensor", "grad", "pending", "mark", "__weakref__"
+    )
 
     def __init__(self, op: Primitive, parents: tuple, args: tuple, out: np.ndarray, shape: tuple) -> None:
         self.op = op
@@ -96,6 +100,7 @@ class Node:
         self.seq = next(_seq)
         self.name: str | None = None
         self.tensor = None  # weakref to the Tensor this node made (set by _make)
+        self.grad = None  # the gradient that reached this node, kept by backward(retain_graph=True)
         self.pending = None  # gradient summed so far during a backward pass
         self.mark = 0  # stamp of the last backward pass that visited this node
 

@@ -14,9 +14,11 @@ of at most ``max_values`` elements) and each primitive application an ellipse wi
 * orange ellipse: the operation whose VJP runs, in ``backward_tour`` frames.
 
 Inputs that do not require grad (data, constants) are not part of the graph and not drawn,
-as in torchviz. Values and gradients are shown for the tensors that still exist: leaves, the
-output, and the intermediate tensors you hold (or all of them before backward, or after
-``backward(retain_graph=True)``, when the graph still keeps what its VJPs need).
+as in torchviz. Values and gradients are shown where they still exist: for leaves, outputs
+and the intermediate tensors you hold; for every tensor before backward (values) and after
+``backward(retain_graph=True)`` (values and gradients), since the graph then keeps them. After
+a plain backward the graph has let them go, and an operation you did not keep the result of
+feeds the next one directly.
 """
 
 from __future__ import annotations
@@ -174,10 +176,12 @@ class GraphDrawer:
         root_items = {id(r._node if r._node is not None else r) for r in self.roots}
         partial = partial or set()
 
-        def grad_of(key: int, tensor: Tensor | None) -> Any:
+        def grad_of(key: int, tensor: Tensor | None, node: Node | None = None) -> Any:
             if grads is not None:
                 return grads.get(key)
-            return None if tensor is None or tensor.grad is None else tensor.grad.data
+            if tensor is not None and tensor.grad is not None:
+                return tensor.grad.data
+            return None if node is None else node.grad
 
         statements: dict[str | None, list[str]] = {None: []}
         clusters = self._clusters() if group_by_module else {}
@@ -199,7 +203,7 @@ class GraphDrawer:
         for k, node in enumerate(self.nodes):
             t = self._node_tensor(node)
             name = (t.name if t is not None else None) or node.name
-            value, grad = self._value(node), grad_of(id(node), t)
+            value, grad = self._value(node), grad_of(id(node), t, node)
             if id(node) in root_items or name or value is not None or grad is not None or id(node) in partial:
                 colour = OUTPUT_COLOUR if id(node) in root_items else INTERMEDIATE_COLOUR
                 label = self._label(name, node.shape, value, grad, show_data, show_grad, max_values,

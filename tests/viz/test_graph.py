@@ -143,3 +143,14 @@ def test_drawing_after_grad_of_grad():
     x = Tensor(0.5, requires_grad=True, name="x")
     (g,) = al.grad(x.sin(), [x], create_graph=True)
     assert 'label="cos"' in viz.draw_graph(g).source
+
+
+def test_after_a_retained_backward_every_value_and_gradient_is_shown():
+    x = Tensor(0.5, requires_grad=True, name="x")
+    y = ((x * 2).exp() + 1.0).log()
+    y.backward(retain_graph=True)
+    src = viz.draw_graph(y).source
+    e = np.exp(1.0)
+    assert f"data {e:.4f} | grad {1 / (e + 1):.4f}" in src  # exp(2x) and its gradient
+    assert f"data 1.0000 | grad {e / (e + 1):.4f}" in src  # 2x, and d y / d(2x)
+    assert "grad -" not in src

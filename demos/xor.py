@@ -1,0 +1,95 @@
+"""The seed's experiment: a 2-3-1 sigmoid network learns XOR by per-sample SGD on MSE.
+
+    python -m demos.xor                                  # the seed's settings, its four plots
+    python -m demos.xor --tour                           # plus one frame per backward step
+    python -m demos.xor --optimizer adam --batch-size 4 --epochs 1000 --lr 0.1   # the faster route
+
+Prints the seed's table (input, target, prediction, error) beside the seed's published
+predictions, and the training time; writes the four plots and the graph of one training step.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+import viz
+from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, RMSProp, Sigmoid
+from mlp.datasets import xor
+
+from ._cli import output_folder, parser
+
+SEED_PREDICTIONS = [0.057, 0.932, 0.913, 0.082]  # the seed README's table
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser("xor", __doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=10_000)
+    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default: %(default)s)")
+    p.add_argument("--hidden", type=int, default=3, help="hidden units (default: %(default)s)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--tour", action="store_true", help="also write the backward tour of one training step")
+    args = p.parse_args(argv)
+    out = output_folder(args.out)
+
+    np.random.seed(args.seed)
+    X, y = xor()
+    nn = NeuralNetwork(loss_function=MSE())
+    nn.add(Dense(input_size=2, output_size=args.hidden))
+    nn.add(Sigmoid())
+    nn.add(Dense(input_size=args.hidden, output_size=1))
+    nn.add(Sigmoid())
+
+    recorder = viz.TrainingRecorder(every=max(1, args.epochs // 500))
+    print(f"XOR: 2-{args.hidden}-1 sigmoid network, MSE, {args.optimizer.upper()} lr={args.lr}, "
+          f"batch size {args.batch_size}, {args.epochs} epochs, seed {args.seed}")
+    start = time.perf_counter()
+    history = nn.train(X, y, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
+                       optimizer=OPTIMIZERS[args.optimizer], verbose=False, callbacks=recorder)
+    seconds = time.perf_counter() - start
+    predictions = nn.predict(X).ravel()
+
+    print(f"trained in {seconds:.2f} s ({args.epochs * len(X) // args.batch_size:,} steps); "
+          f"final loss {history[-1]:.6f}\n")
+    print("| Input    | Target | Prediction | Error  | Seed's prediction |")
+    print("| :------: | :----: | :--------: | :----: | :---------------: |")
+    for xi, target, pred, seed_pred in zip(X, y.ravel(), predictions, SEED_PREDICTIONS):
+        print(f"| [{xi[0]:.0f}, {xi[1]:.0f}]   |   {target:.0f}    |   {pred:.3f}    | {abs(pred - target):.3f}  "
+              f"|       {seed_pred:.3f}       |")
+    solved = bool(np.all(np.abs(predictions - y.ravel()) < 0.1))
+    print(f"\nevery prediction within 0.1 of its target: {'yes' if solved else 'no'}")
+
+    paths = [os.path.join(out, name) for name in
+             ("training_loss.png", "decision_boundary.png", "hidden_activations.png", "weight_dynamics.png")]
+    viz.plot_loss(history, path=paths[0], ylabel="mean MSE per epoch")
+    viz.plot_decision_boundary(nn, X, y, path=paths[1])
+    viz.plot_hidden_activations(nn, X, y, path=paths[2])
+    viz.plot_weight_dynamics(recorder, path=paths[3])
+
+    # One training step of the seed (sample [0, 1]), kept with retain_graph so that the drawing
+    # shows every value and gradient.
+    nn.zero_grad()
+    loss = nn.loss_function(nn.forward(X[1:2]), y[1:2])
+    loss.name = "loss"
+    loss.backward(retain_graph=True)
+    paths.append(viz.render(loss, os.path.join(out, "training_step_graph.svg"), model=nn, group_by_module=True,
+                            rankdir="TB", max_values=6))
+    if args.tour:
+        tour = viz.backward_tour(nn.loss_function(nn.forward(X[1:2]), y[1:2]), os.path.join(out, "tour"),
+                                 model=nn, group_by_module=True, rankdir="TB", max_values=6)
+        paths.append(f"{os.path.join(out, 'tour')}{os.sep} ({len(tour)} frames)")
+    nn.zero_grad()
+
+    print("\npictures:")
+    for path in paths:
+        print(f"  {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
