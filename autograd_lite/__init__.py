@@ -16,6 +16,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .routines import (  # noqa: A004  (al.sum, al.abs, al.max... shadow builtins by design, as numpy's)
     abs,
+    affine,
     broadcast_to,
     clip,
     concatenate,
@@ -59,7 +60,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "functional", "relu", "sigmoid", "softplus", "softmax", "log_softmax", "logsumexp",
     "mse", "bce", "bce_with_logits", "cross_entropy", "one_hot",
-    "abs", "clip", "concatenate", "cos", "exp", "expand_dims", "log", "log1p", "matmul",
+    "abs", "affine", "clip", "concatenate", "cos", "exp", "expand_dims", "log", "log1p", "matmul",
     "maximum", "mean", "minimum", "pow", "reshape", "sin", "sqrt", "squeeze", "stack", "sum",
     "tanh", "transpose", "where", "broadcast_to", "max", "min",
 ]

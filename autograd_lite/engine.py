@@ -4,6 +4,8 @@ Every Node gets a creation number (``seq``) larger than its inputs' numbers. Bac
 the Nodes it has reached in a heap and always takes the newest next: by then every consumer
 of that Node reachable from the outputs has run and added its share to the Node's gradient
 (a consumer is newer, and the path to it from an output passes only through newer Nodes).
+A Node is in the heap exactly while its ``pending`` gradient is not None: no other mark is
+needed, and after a pass (or a failed one) every ``pending`` is None again.
 So this is a topological order, found with no recursion and no separate sorting pass: a
 graph of a million Nodes needs no more than the heap.
 
@@ -16,7 +18,6 @@ into ``.grad`` (``backward``) or are returned (``grad``) once the pass is over.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from heapq import heappop, heappush
@@ -28,8 +29,6 @@ from .mode import _mode
 from .ops import sum_to
 from .primitive import Node
 from .tensor import Tensor, _alias, _make
-
-_stamps = itertools.count(1)
 
 StepHook = Callable[[Node, Any, dict], None]
 
@@ -66,12 +65,11 @@ def _propagate(
 
     Returns the leaf gradients as {id(leaf): [leaf, gradient]}. The gradient reaching a Node
     whose id is a key of ``capture`` is stored there; ``on_step(node, grad, leaf_grads)`` is
-    called after each Node's VJPs have run. With ``fill_grads``, every intermediate tensor
-    still alive accumulates its gradient in ``.grad``, and with ``retain_graph`` too (not
-    ``create_graph``: that would make cycles) each Node keeps it in ``node.grad``.
+    called after each Node's VJPs have run. With ``fill_grads``, intermediate tensors that
+    called ``retain_grad()`` accumulate their gradient in ``.grad``, and with ``retain_graph``
+    too (not ``create_graph``: that would make cycles) each Node keeps it in ``node.grad``.
     """
     leaf_grads: dict[int, list] = {}
-    stamp = next(_stamps)
     heap: list[tuple[int, Node]] = []
     for t, g in zip(outputs, seeds):
         node = t._node
@@ -81,26 +79,26 @@ def _propagate(
             continue
         if node.args is None:
             raise _freed_error(node)
-        if node.mark != stamp:
-            node.mark = stamp
+        if node.pending is None:
             node.pending = g
             heappush(heap, (-node.seq, node))
         else:  # the same output given twice
             node.pending = node.pending + g
+    keep_node_grads = fill_grads and retain_graph and not create_graph  # for drawings; no cycles
+    push, pop = heappush, heappop
     prev = _mode.enabled
     _mode.enabled = create_graph  # VJPs record a graph only when asked to
     try:
         while heap:
-            node = heappop(heap)[1]
-            if node.args is None:
-                raise _freed_error(node)
+            node = pop(heap)[1]  # every node pushed was checked: its saved values are there
             g = node.pending
             node.pending = None
             if fill_grads:
-                t = node.tensor()
-                if t is not None:
-                    _accumulate(t, g if create_graph else _make(np.array(g), None))
-                if retain_graph and not create_graph:  # kept with the graph, for drawings
+                if node.retain is not None:  # retain_grad() was called on the output
+                    t = node.retain()
+                    if t is not None:
+                        _accumulate(t, g if create_graph else _make(np.array(g)))
+                if keep_node_grads:
                     node.grad = g if node.grad is None else node.grad + g
             if capture is not None and id(node) in capture:
                 capture[id(node)] = g
@@ -113,14 +111,17 @@ def _propagate(
                     continue
                 gi = vjp(g, ans, *args)
                 if p.__class__ is Node:
-                    if gi.shape != p.shape:  # the forward broadcast this input: sum back to its shape
-                        gi = sum_to(gi, p.shape)
-                    if p.mark != stamp:
-                        p.mark = stamp
+                    out = p.out
+                    if out is None:  # part of a graph an earlier backward consumed
+                        raise _freed_error(p)
+                    if gi.shape != out.shape:  # the forward broadcast this input: sum back to its shape
+                        gi = sum_to(gi, out.shape)
+                    pending = p.pending
+                    if pending is None:  # first contribution: p joins the heap
                         p.pending = gi
-                        heappush(heap, (-p.seq, p))
+                        push(heap, (-p.seq, p))
                     else:
-                        p.pending = p.pending + gi
+                        p.pending = pending + gi
                 else:
                     if gi.shape != p.data.shape:
                         gi = sum_to(gi, p.data.shape)
@@ -129,7 +130,8 @@ def _propagate(
                         leaf_grads[id(p)] = [p, gi]
                     else:
                         entry[1] = entry[1] + gi
-            if not retain_graph:
+            if not retain_graph:  # free the saved values, keep the structure (and the shape)
+                node._shape = node.out.shape
                 node.args = node.out = None
             if on_step is not None:
                 on_step(node, g, leaf_grads)
@@ -149,7 +151,7 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
     elif g.requires_grad or t.grad.requires_grad:
         t.grad = t.grad + g
     else:
-        t.grad = _make(t.grad.data + g.data, None)
+        t.grad = _make(t.grad.data + g.data)
 
 
 def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Any:
@@ -160,7 +162,7 @@ def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -
     arrays share memory, and editing one in place cannot change another.
     """
     if create_graph:
-        return g if isinstance(g, Tensor) else _make(np.asarray(g), None)
+        return g if isinstance(g, Tensor) else _make(np.asarray(g))
     if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
         g = np.array(g)
     handed_out.add(id(g))
@@ -169,7 +171,7 @@ def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -
         g = g.astype(dtype)
     if g.shape != leaf.data.shape:  # a VJP broke the invariant: say so rather than mis-train
         raise RuntimeError(f"internal error: gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
-    return _make(g, None)
+    return _make(g)
 
 
 def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
@@ -182,7 +184,7 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
                 "first (.sum() or .mean())"
             )
         g = np.ones(output.shape, dtype=output.dtype)
-        return _make(g, None) if create_graph else g
+        return _make(g) if create_graph else g
     if isinstance(gradient, Tensor):
         g_shape = gradient.shape
     else:
@@ -191,7 +193,7 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
     if g_shape != output.shape:
         raise ValueError(f"{what}: gradient of shape {g_shape} given for an output of shape {output.shape}")
     if create_graph:
-        return gradient if isinstance(gradient, Tensor) else _make(gradient, None)
+        return gradient if isinstance(gradient, Tensor) else _make(gradient)
     return np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=output.dtype)
 
 
@@ -200,8 +202,8 @@ def backward(
 ) -> None:
     """Accumulate the gradient of ``tensor`` into ``.grad`` of every leaf it depends on.
 
-    Intermediate tensors that are still referenced get their ``.grad`` too (micrograd's habit,
-    handy for looking at a graph; PyTorch keeps only leaves' unless asked by retain_grad()).
+    As in PyTorch, an intermediate tensor gets ``.grad`` only if it called ``retain_grad()``;
+    with ``retain_graph=True`` every node keeps its gradient too, for drawings.
 
     Args:
         tensor: the output. Without ``gradient`` it must have one element (a loss).

@@ -59,12 +59,13 @@ def _max_along(x: Any, axis: Any, name: str) -> np.ndarray:
 
     Subtracting it changes nothing mathematically and makes every exponential at most 1.
     """
-    xd = _data(x)
+    xd = np.asarray(_data(x))
     try:
-        m = np.max(xd, axis=axis, keepdims=True)
+        m = xd.max(axis=axis, keepdims=True)
     except ValueError as e:  # numpy's AxisError, or an empty tensor
-        raise ValueError(f"{name}: {e} (tensor of shape {np.shape(xd)})") from None
-    return np.where(np.isfinite(m), m, 0.0)
+        raise ValueError(f"{name}: {e} (tensor of shape {xd.shape})") from None
+    finite = np.isfinite(m)
+    return m if finite.all() else np.where(finite, m, 0.0)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -151,13 +152,11 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarr
         idx = idx.astype(np.int64)
     elif idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {idx.dtype}")
-    bad = (idx < 0) | (idx >= num_classes)
-    if bad.any():
-        raise ValueError(
-            f"one_hot: class index {idx[bad].flat[0]} is out of range for {num_classes} classes (0..{num_classes - 1})"
-        )
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        bad = idx[(idx < 0) | (idx >= num_classes)].flat[0]
+        raise ValueError(f"one_hot: class index {bad} is out of range for {num_classes} classes (0..{num_classes - 1})")
     out = np.zeros(idx.shape + (num_classes,), dtype=dtype)
-    np.put_along_axis(out, idx[..., None], 1.0, axis=-1)
+    out.reshape(-1, num_classes)[np.arange(idx.size), idx.ravel()] = 1.0
     return out
 
 
@@ -165,21 +164,34 @@ def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> An
     """Softmax cross-entropy from raw scores, classes along the last axis.
 
     ``target`` is either class indices (shape ``logits.shape[:-1]``) or class probabilities /
-    one-hot rows (shape ``logits.shape``). loss = -sum_c t_c log_softmax(x)_c; d/dx = softmax(x) - t.
+    one-hot rows (shape ``logits.shape``). Per row: -sum_c t_c log_softmax(x)_c, computed as
+    (sum_c t_c) logsumexp(x) - sum_c t_c x_c with x shifted by its (constant) row max, which
+    changes nothing but keeps every exponential at most 1. d/dx = softmax(x) sum_c t_c - t.
     """
-    shape = _data(logits).shape
-    t = _data(target)
-    t_shape = np.shape(t)
+    xd = _data(logits)
+    shape = xd.shape
     if len(shape) == 0:
         raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
-    if t_shape == shape:
-        weights = target if isinstance(target, Tensor) else np.asarray(t, dtype=_data(logits).dtype)
-    elif t_shape == shape[:-1]:
-        weights = one_hot(t, shape[-1], dtype=_data(logits).dtype)
+    if isinstance(target, Tensor) and target.requires_grad:  # a target we differentiate too
+        if target.shape != shape:
+            raise ValueError(f"cross_entropy: a target that requires grad must have the logits' shape {shape}")
+        return _reduce(-ops.sum(log_softmax(logits, -1) * target, -1, False), reduction, "cross_entropy")
+    t = np.asarray(_data(target))
+    scale = None
+    if t.shape == shape:
+        weights = t.astype(xd.dtype, copy=False)
+        row_sums = weights.sum(axis=-1)
+        if not np.all(row_sums == 1.0):
+            scale = row_sums
+    elif t.shape == shape[:-1]:
+        weights = one_hot(t, shape[-1], dtype=xd.dtype)
     else:
         raise ValueError(
-            f"cross_entropy: target of shape {t_shape} fits neither class indices {shape[:-1]} "
+            f"cross_entropy: target of shape {t.shape} fits neither class indices {shape[:-1]} "
             f"nor probabilities {shape} for logits of shape {shape}"
         )
-    loss = -(log_softmax(logits, -1) * weights).sum(axis=-1)
-    return _reduce(loss, reduction, "cross_entropy")
+    z = logits - _max_along(logits, -1, "cross_entropy")
+    lse = log(ops.sum(exp(z), -1, False))
+    if scale is not None:
+        lse = lse * scale
+    return _reduce(lse - ops.sum(z * weights, -1, False), reduction, "cross_entropy")

@@ -17,6 +17,7 @@ primitives and operators, records a graph of its own: gradients of gradients com
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -31,11 +32,10 @@ VJP = Callable[..., Any]
 _seq = itertools.count()
 
 
-def creation_number() -> int:
-    """A number below the ``seq`` of every Node recorded from now on, and above every Node's
-    recorded so far: two calls bracket the Nodes a piece of code created (used to group a
-    drawing by layer)."""
-    return next(_seq)
+# creation_number() -> int: a number below the ``seq`` of every Node recorded from now on and
+# above every Node's recorded so far; two calls bracket the Nodes a piece of code created (used
+# to group a drawing by layer). A C-level call: layers call it twice per forward.
+creation_number = functools.partial(next, _seq)
 
 
 class Primitive:
@@ -53,7 +53,7 @@ class Primitive:
     it, and a drawing of the graph shows it.
     """
 
-    __slots__ = ("name", "label", "forward", "vjps", "save_inputs")
+    __slots__ = ("name", "label", "forward", "vjps", "save_inputs", "nondifferentiable")
 
     def __init__(
         self,
@@ -68,6 +68,9 @@ class Primitive:
         self.forward = forward
         self.vjps = vjps
         self.save_inputs = save_inputs
+        # positions with no VJP (where's condition): never a parent in the graph
+        self.nondifferentiable = frozenset(i for i, v in enumerate(vjps) if v is None) if isinstance(
+            vjps, tuple) else frozenset()
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -81,28 +84,25 @@ class Node:
     are set to None once a backward has used them (unless ``retain_graph``), which frees the
     memory and marks the graph as consumed; ``op``, ``parents`` and ``shape`` stay, so the graph
     can still be drawn. ``seq`` increases with creation: the engine's topological order.
-    ``tensor`` is a weak reference to the output Tensor: while the user holds that tensor,
-    backward fills its ``.grad`` and drawings show its values; the graph never keeps it alive.
-    ``grad`` keeps the node's gradient after ``backward(retain_graph=True)``, with the rest of
-    the retained graph, so that a drawing can show every gradient.
+    The graph never refers to the Tensors it produced: ``retain`` is a weak reference to the
+    output Tensor only after ``retain_grad()`` asked for its gradient; ``name`` is set when the
+    output Tensor is named (drawings use it). ``grad`` keeps the node's gradient after
+    ``backward(retain_graph=True)``, with the rest of the retained graph, so that a drawing can
+    show every gradient. ``pending`` is the gradient summed so far during a backward pass
+    (None: not reached yet).
+
+    Nodes are made only by :func:`_record`, with the Tensor they produce.
     """
 
     __slots__ = (
-        "op", "parents", "args", "out", "shape", "seq", "name", "tensor", "grad", "pending", "mark", "__weakref__"
+        "op", "parents", "args", "out", "_shape", "seq", "name", "retain", "grad", "pending", "__weakref__"
     )
 
-    def __init__(self, op: Primitive, parents: tuple, args: tuple, out: np.ndarray, shape: tuple) -> None:
-        self.op = op
-        self.parents = parents
-        self.args = args
-        self.out = out
-        self.shape = shape
-        self.seq = next(_seq)
-        self.name: str | None = None
-        self.tensor = None  # weakref to the Tensor this node made (set by _make)
-        self.grad = None  # the gradient that reached this node, kept by backward(retain_graph=True)
-        self.pending = None  # gradient summed so far during a backward pass
-        self.mark = 0  # stamp of the last backward pass that visited this node
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the output (kept when the output itself is freed)."""
+        out = self.out
+        return out.shape if out is not None else self._shape
 
     @property
     def freed(self) -> bool:
@@ -112,11 +112,30 @@ class Node:
         return f"<Node {self.op.name} shape={self.shape}>"
 
 
-def _grad_target(t: Tensor) -> Node | Tensor | None:
-    """Where a gradient for ``t`` goes: its node, itself if a leaf that requires grad, or nowhere."""
-    if t.requires_grad:
-        return t._node or t
-    return None
+_new = object.__new__
+
+
+def _record(prim: Primitive, parents: tuple, args: tuple, out: np.ndarray) -> Tensor:
+    """The output Tensor of a recorded application of ``prim``, with its Node.
+
+    Both objects are built here, slot by slot, in one call: this is the hot path of every
+    operation, and a Python call costs more than the rest of it.
+    """
+    node = _new(Node)
+    node.op = prim
+    node.parents = parents
+    node.args = args
+    node.out = out
+    node.seq = next(_seq)
+    node.retain = None
+    node.grad = None
+    node.pending = None
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    t._node = node
+    t.requires_grad = True
+    return t
 
 
 def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
@@ -160,8 +179,8 @@ def unary(
             out = np.asarray(out)
         if x.requires_grad and _mode.enabled:
             args = (xd, *params) if save_inputs else (xd.shape, *params)
-            return _make(out, Node(prim, (x._node or x,), args, out, out.shape))
-        return _make(out, None)
+            return _record(prim, (x._node or x,), args, out)
+        return _make(out)
 
     def op(x: Any) -> Any:
         if not isinstance(x, Tensor):
@@ -171,9 +190,8 @@ def unary(
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
         if x.requires_grad and _mode.enabled:
-            args = (xd,) if save_inputs else (xd.shape,)
-            return _make(out, Node(prim, (x._node or x,), args, out, out.shape))
-        return _make(out, None)
+            return _record(prim, (x._node or x,), (xd,) if save_inputs else (xd.shape,), out)
+        return _make(out)
 
     fn = op_with_params if params else op
     fn.__name__ = fn.__qualname__ = name
@@ -225,9 +243,8 @@ def binary(
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
         if (px is None and py is None) or not _mode.enabled:
-            return _make(out, None)
-        node = Node(prim, (px, py), (xd, yd) if save_inputs else _UNSAVED, out, out.shape)
-        return _make(out, node)
+            return _make(out)
+        return _record(prim, (px, py), (xd, yd) if save_inputs else _UNSAVED, out)
 
     op.__name__ = op.__qualname__ = name
     op.prim = prim  # type: ignore[attr-defined]
@@ -265,8 +282,8 @@ def conditional(
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
         if (px is None and py is None) or not _mode.enabled:
-            return _make(out, None)
-        return _make(out, Node(prim, (None, px, py), (c, None, None), out, out.shape))
+            return _make(out)
+        return _record(prim, (None, px, py), (c, None, None), out)
 
     op.__name__ = op.__qualname__ = name
     op.prim = prim  # type: ignore[attr-defined]
@@ -286,34 +303,37 @@ def nary(
 
 
 def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
-    """Run ``prim`` on ``tensors`` (Tensors, arrays or numbers) followed by plain ``params``.
+    """Run ``prim`` on ``tensors`` (Tensors, arrays, numbers or None) followed by plain ``params``.
 
     Returns a numpy value when no argument is a Tensor, else a Tensor (with a Node when recorded).
     """
     datas = []
     parents = []
-    any_tensor = False
-    for t, vjp in zip(tensors, prim.vjps):  # noqa: B905  (per_argument vjps are endless)
+    any_tensor = recorded = False
+    fixed = prim.nondifferentiable
+    for i, t in enumerate(tensors):
         if isinstance(t, Tensor):
             any_tensor = True
             datas.append(t.data)
-            parents.append(_grad_target(t) if vjp is not None else None)
+            if t.requires_grad and i not in fixed:
+                parents.append(t._node or t)
+                recorded = True
+                continue
         else:
             datas.append(t)
-            parents.append(None)
+        parents.append(None)
     out = prim.forward(*datas, *params)
     if not any_tensor:
         return out
     if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results
         out = np.asarray(out)
-    if not _mode.enabled or all(p is None for p in parents):
-        return _make(out, None)
+    if not recorded or not _mode.enabled:
+        return _make(out)
     if prim.save_inputs:
         args = (*datas, *params)
     else:
         args = (*(np.shape(d) for d in datas), *params)
-    node = Node(prim, tuple(parents), args, out, out.shape)
-    return _make(out, node)
+    return _record(prim, tuple(parents), args, out)
 
 
 class per_argument:

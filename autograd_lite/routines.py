@@ -72,6 +72,11 @@ def matmul(x: Any, y: Any) -> Tensor:
     return ops.matmul(_t(x), y)
 
 
+def affine(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x @ weight + bias as one operation (weight of shape (in, out))."""
+    return ops.affine(x if isinstance(x, Tensor) else as_tensor(x), weight, bias)
+
+
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """Elementwise ``x if condition else y``; the gradient reaches only the branch taken."""
     return _t(ops.where(condition, _t(x), y))

@@ -125,12 +125,12 @@ class Tensor:
 
     @property
     def name(self) -> str | None:
-        return self._name
+        return getattr(self, "_name", None)
 
     @name.setter
     def name(self, value: str | None) -> None:
         self._name = value
-        if self._node is not None:
+        if self._node is not None:  # drawings of the graph find names on its nodes
             self._node.name = value
 
     @property
@@ -187,14 +187,14 @@ class Tensor:
             extra += f", grad_fn=<{self._node.op.name}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
-        if self._name:
-            extra += f", name={self._name!r}"
+        if self.name:
+            extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
 
     # ------------------------------------------------------------------ graph
     def detach(self) -> Tensor:
         """The same data (shared), cut from the graph: a leaf that does not require grad."""
-        return _make(self.data, None)
+        return _make(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place; returns self."""
@@ -211,10 +211,11 @@ class Tensor:
         self.grad = None
 
     def retain_grad(self) -> None:
-        """PyTorch's way to keep a non-leaf's gradient. Here it is not needed: backward() fills
-        ``.grad`` of every tensor you still hold, leaves and intermediates (as micrograd does)."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._node is not None:
+            self._node.retain = weakref.ref(self)  # weak: the graph must not keep its tensors alive
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. See :func:`autograd_lite.engine.backward`."""
@@ -376,10 +377,10 @@ class Tensor:
         return _ops.min(self, *_reduce_args(axis, keepdims, dim, keepdim))
 
     def argmax(self, axis: int | None = None) -> Tensor:
-        return _make(np.asarray(self.data.argmax(axis)), None)
+        return _make(np.asarray(self.data.argmax(axis)))
 
     def argmin(self, axis: int | None = None) -> Tensor:
-        return _make(np.asarray(self.data.argmin(axis)), None)
+        return _make(np.asarray(self.data.argmin(axis)))
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape: Any) -> Tensor:
@@ -435,24 +436,18 @@ def _reduce_args(axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) ->
 
 
 _new = object.__new__
-_weakref = weakref.ref
 
 
-def _make(data: np.ndarray, node: Node | None) -> Tensor:
-    """A Tensor around ``data`` (not copied): the output of an operation, recorded or not.
+def _make(data: np.ndarray) -> Tensor:
+    """A Tensor around ``data`` (not copied) with no graph: an unrecorded result, a gradient.
 
-    A new ``node`` learns (weakly) which tensor it made.
+    Recorded results are made by ``primitive._record``, with their Node.
     """
-    t = _new(Tensor)
+    t = _new(Tensor)  # _name is left unset: the name property reads it with a default
     t.data = data
     t.grad = None
-    t._name = None
-    t._node = node
-    if node is None:
-        t.requires_grad = False
-    else:
-        t.requires_grad = True
-        node.tensor = _weakref(t)
+    t._node = None
+    t.requires_grad = False
     return t
 
 
@@ -461,7 +456,6 @@ def _alias(data: np.ndarray, node: Node | None) -> Tensor:
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t._name = None
     t._node = node
     t.requires_grad = node is not None
     return t
@@ -472,7 +466,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FLOAT_TYPES:
-        return _make(data, None)
+        return _make(data)
     return Tensor(data, dtype=dtype)
 
 

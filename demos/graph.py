@@ -20,7 +20,8 @@ from ._cli import output_folder, parser
 
 
 def neuron() -> tuple[Tensor, dict[str, Tensor]]:
-    """micrograd's example: o = tanh(x1 w1 + x2 w2 + b), every intermediate named and kept."""
+    """micrograd's example: o = tanh(x1 w1 + x2 w2 + b), every intermediate named, kept, and
+    retaining its gradient."""
     x1 = Tensor(2.0, requires_grad=True, name="x1")
     x2 = Tensor(0.0, requires_grad=True, name="x2")
     w1 = Tensor(-3.0, requires_grad=True, name="w1")
@@ -36,6 +37,8 @@ def neuron() -> tuple[Tensor, dict[str, Tensor]]:
     n.name = "n"
     o = n.tanh()
     o.name = "o"
+    for t in (x1w1, x2w2, total, n, o):  # as in PyTorch, intermediates keep .grad only when asked
+        t.retain_grad()
     return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "x1w1": x1w1, "x2w2": x2w2, "total": total, "n": n}
 
 

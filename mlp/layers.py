@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor
+from autograd_lite import Tensor, affine
 
 from .module import Module, Parameter, as_input
 
@@ -38,12 +38,12 @@ class Dense(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x)
-        if x.ndim == 0 or x.shape[-1] != self.input_size:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.input_size:
             raise ValueError(
-                f"{self!r}: input has {x.shape[-1] if x.ndim else 0} features (shape {x.shape}), "
-                f"expected {self.input_size}"
+                f"{self!r}: input has {shape[-1] if shape else 0} features (shape {shape}), expected {self.input_size}"
             )
-        return x @ self.weight + self.bias
+        return affine(x, self.weight, self.bias)  # x @ W + b, as one primitive
 
     def __repr__(self) -> str:
         return f"Dense({self.input_size} -> {self.output_size})"

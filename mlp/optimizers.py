@@ -64,6 +64,14 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
 
+    def step(self) -> None:
+        if self.momentum or self.weight_decay:
+            return super().step()
+        lr = self.lr
+        for p in self.params:  # plain SGD needs no state: the common case, kept short
+            if p.grad is not None:
+                p.data -= lr * p.grad.data
+
     def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * p.data

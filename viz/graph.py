@@ -132,10 +132,11 @@ class GraphDrawer:
 
     # -------------------------------------------------------------- what to show for a tensor
     def _node_tensor(self, node: Node) -> Tensor | None:
+        """The Tensor a node made, when known: an output drawn from, or one that retains its grad."""
         for r in self.roots:
             if r._node is node:
                 return r
-        return node.tensor() if node.tensor is not None else None
+        return node.retain() if node.retain is not None else None
 
     def _value(self, node: Node) -> np.ndarray | None:
         t = self._node_tensor(node)
@@ -202,7 +203,7 @@ class GraphDrawer:
         boxes: list[tuple[int, Node, str]] = []
         for k, node in enumerate(self.nodes):
             t = self._node_tensor(node)
-            name = (t.name if t is not None else None) or node.name
+            name = (t.name if t is not None else None) or getattr(node, "name", None)
             value, grad = self._value(node), grad_of(id(node), t, node)
             if id(node) in root_items or name or value is not None or grad is not None or id(node) in partial:
                 colour = OUTPUT_COLOUR if id(node) in root_items else INTERMEDIATE_COLOUR

@@ -275,14 +275,27 @@ def test_a_failing_vjp_leaves_no_half_summed_gradient():
     np.testing.assert_array_equal(x.grad.data, [2.0])
 
 
-def test_held_intermediates_get_their_grad_like_micrograd():
+def test_intermediates_get_grad_only_when_they_retain_it_as_in_pytorch():
     x = Tensor(2.0, requires_grad=True)
     h = x * 3
     y = h.tanh()
-    y.backward()
-    assert y.grad.item() == 1.0
-    assert h.grad.item() == pytest.approx(1 - np.tanh(6.0) ** 2)
+    y.backward(retain_graph=True)
+    assert h.grad is None and y.grad is None
     assert x.grad.item() == pytest.approx(3 * (1 - np.tanh(6.0) ** 2))
+    h.retain_grad()
+    y.backward()
+    assert h.grad.item() == pytest.approx(1 - np.tanh(6.0) ** 2)
+
+
+def test_a_retained_graph_keeps_every_nodes_gradient():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3
+    y = h.tanh()
+    y.backward(retain_graph=True)
+    assert h.grad_fn.grad == pytest.approx(1 - np.tanh(6.0) ** 2)
+    z = (x * 3).tanh()
+    z.backward()
+    assert z.grad_fn.grad is None  # a plain backward frees everything it used
 
 
 def test_grad_does_not_touch_any_dot_grad():

@@ -220,3 +220,22 @@ def test_every_gradient_has_its_inputs_shape(rng):
     for t in leaves:
         assert t.grad.shape == t.shape
 
+
+
+AFFINE_SHAPES = [((3,), (3, 4), (4,)), ((2, 3), (3, 4), (4,)), ((2, 2, 3), (3, 4), (4,)), ((2, 3), (3, 1), (1,))]
+
+
+@pytest.mark.parametrize("shapes", AFFINE_SHAPES, ids=str)
+def test_affine(shapes, rng):
+    x, w, b = (leaf(s, rng) for s in shapes)
+    check_grads(lambda a, c, d: al.affine(a, c, d), x, w, b)
+    np.testing.assert_allclose(al.affine(x, w, b).data, x.data @ w.data + b.data, rtol=1e-15)
+
+
+def test_affine_without_bias_and_shape_errors(rng):
+    x, w = leaf((2, 3), rng), leaf((3, 4), rng)
+    check_grads(lambda a, c: al.affine(a, c), x, w)
+    with pytest.raises(ValueError, match=r"affine: input of shape \(2, 3\) and weight of shape \(4, 3\)"):
+        al.affine(x, np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"affine: bias of shape \(3,\)"):
+        al.affine(x, w, np.ones(3))

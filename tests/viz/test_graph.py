@@ -36,7 +36,7 @@ def test_neuron_after_backward_has_five_leaves_and_five_ops(neuron):
     assert "data 6.8814 | grad 0.5000" in labels["b"]
     assert all("fillcolor=lightblue" in v for v in leaves.values())
     out = [v for k, v in nodes.items() if "darkolivegreen1" in v]
-    assert len(out) == 1 and "{ o | data 0.7071 | grad 1.0000 }" in out[0]
+    assert len(out) == 1 and "{ o | data 0.7071 | grad - }" in out[0]  # a non-leaf: no .grad (PyTorch)
 
 
 def test_neuron_edges(neuron):
@@ -66,15 +66,18 @@ def test_neuron_edges(neuron):
     assert len(e) == 10  # 4 into the products, 2 into the sum, 2 into "+ b", 1 into tanh, 1 out
 
 
-def test_held_intermediates_are_drawn_with_their_values_and_grads():
+def test_tensors_that_retain_their_grad_are_drawn_with_it():
     x1, w1 = Tensor(2.0, requires_grad=True, name="x1"), Tensor(-3.0, requires_grad=True, name="w1")
     x1w1 = x1 * w1
     x1w1.name = "x1*w1"
+    x1w1.retain_grad()
     o = x1w1.tanh()
+    o.retain_grad()
     o.backward()
     src = viz.draw_graph(o).source
     expected_grad = 1 - np.tanh(-6.0) ** 2
     assert f"{{ x1*w1 | data -6.0000 | grad {expected_grad:.4f} }}" in src
+    assert f"data {np.tanh(-6.0):.4f} | grad 1.0000" in src
 
 
 def test_before_backward_every_value_is_shown():
@@ -101,7 +104,7 @@ def test_group_by_module_draws_one_cluster_per_layer():
     for i, name in enumerate(["Dense(2 -> 3)", "Sigmoid()", "Dense(3 -> 1)", "Sigmoid()"]):
         assert f'subgraph "cluster_layers.{i}"' in src and f"layers.{i}: {name}" in src
     dense0 = src[src.index('subgraph "cluster_layers.0"'):src.index('subgraph "cluster_layers.1"')]
-    assert 'label="@"' in dense0 and "layers.0.weight" in dense0 and "layers.0.bias" in dense0
+    assert 'label="x@W+b"' in dense0 and "layers.0.weight" in dense0 and "layers.0.bias" in dense0
 
 
 def test_legend_is_optional():
