@@ -45,6 +45,7 @@ from .routines import (  # noqa: A004  (al.sum, al.abs, al.max... shadow builtin
     stack,
     sum,
     tanh,
+    threshold,
     transpose,
     where,
 )
@@ -62,5 +63,5 @@ __all__ = [
     "mse", "bce", "bce_with_logits", "cross_entropy", "one_hot",
     "abs", "affine", "clip", "concatenate", "cos", "exp", "expand_dims", "log", "log1p", "matmul",
     "maximum", "mean", "minimum", "pow", "reshape", "sin", "sqrt", "squeeze", "stack", "sum",
-    "tanh", "transpose", "where", "broadcast_to", "max", "min",
+    "tanh", "threshold", "transpose", "where", "broadcast_to", "max", "min",
 ]

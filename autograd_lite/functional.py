@@ -27,9 +27,9 @@ __all__ = [
 # ------------------------------------------------------------------------------ activations
 
 def relu(x: Any) -> Any:
-    """max(x, 0). Its gradient is 1 where x > 0 and 0 elsewhere, 0 at x = 0 included
-    (as PyTorch and micrograd)."""
-    return where(_data(x) > 0, x, 0.0)
+    """max(x, 0), as threshold(x, 0, 0). Its gradient is 1 where x > 0 and 0 elsewhere, 0 at
+    x = 0 included (as PyTorch and micrograd); nan stays nan (as PyTorch)."""
+    return ops.threshold(x, 0.0, 0.0)
 
 
 def sigmoid(x: Any) -> Any:

@@ -167,6 +167,32 @@ def _affine_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     return x.swapaxes(-1, -2) @ g
 
 
+def _threshold_forward(x: Any, threshold: float, value: float) -> Any:
+    if value == threshold:  # max(x, t): the same numbers (nan kept, -0.0 -> 0.0), twice as fast
+        return np.maximum(x, threshold)
+    return np.where(x <= threshold, value, x)
+
+
+def _threshold_vjp(g: Any, ans: Any, x: Any, threshold: float, value: float) -> Any:
+    """1 where x > t, else 0. With value == t the output tells the same (ans > t), and it was
+    just read by the next layer's backward: still in cache, unlike x."""
+    passed = _data(ans) > threshold if value == threshold else ~(_data(x) <= threshold)
+    return where(passed, g, 0.0)
+
+
+def _mask_select(c: Any, x: Any, y: Any) -> Any:
+    """np.where(c, x, y) for numpy values, as backward uses it: a gradient kept where a boolean
+    mask holds and zeroed elsewhere. That is a multiplication by the mask, twice as fast as
+    np.where, and equal to it when the gradient is finite (else 0 * inf = nan): one sum tells,
+    and np.where handles the rest. (Zeros may come out as -0.0, which equals 0.0.)"""
+    if getattr(c, "dtype", None) == np.bool_:
+        if y.__class__ is float and y == 0.0 and x.__class__ is np.ndarray and math.isfinite(x.sum()):
+            return x * c
+        if x.__class__ is float and x == 0.0 and y.__class__ is np.ndarray and math.isfinite(y.sum()):
+            return y * ~c
+    return np.where(c, x, y)
+
+
 def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:
     # np.clip goes through Python-level dispatch; two ufuncs are several times faster on small arrays
     if lo is not None:
@@ -249,7 +275,7 @@ minimum = binary("minimum", np.minimum,
 matmul = binary("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y, label="@", on_error=_matmul_error)
 where = conditional("where", np.where,  # the gradient reaches only the branch taken
                     lambda g, ans, c, x, y: where(c, g, 0.0),
-                    lambda g, ans, c, x, y: where(c, 0.0, g))
+                    lambda g, ans, c, x, y: where(c, 0.0, g), numpy_forward=_mask_select)
 
 neg = unary("neg", np.negative, lambda g, ans, xs: -g, save_inputs=False, label="neg")
 exp = unary("exp", np.exp, lambda g, ans, xs: g * ans, save_inputs=False)
@@ -260,6 +286,7 @@ abs = unary("abs", np.abs, lambda g, ans, x: g * np.sign(_data(x)))  # d|x| = si
 sin = unary("sin", np.sin, lambda g, ans, x: g * cos(x))
 cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x))
 tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1 - ans * ans), save_inputs=False)
+threshold = unary("threshold", _threshold_forward, _threshold_vjp, params=True)
 clip = unary("clip", _clip_forward, lambda g, ans, x, lo, hi: where(_clip_mask(x, lo, hi), g, 0.0), params=True)
 
 sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims), _sum_vjp,

@@ -258,18 +258,21 @@ def conditional(
     vjp_y: VJP,
     *,
     label: str | None = None,
+    numpy_forward: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Callable[[Any, Any, Any], Any]:
     """Define ``f(condition, x, y)``: a binary primitive steered by a constant mask (where).
 
     The condition carries no gradient and is the one thing saved; x and y reach the VJPs as None.
+    ``numpy_forward`` replaces ``forward`` on plain numpy values (inside a plain backward).
     """
+    numpy_forward = numpy_forward or forward
     prim = Primitive(name, forward, (None, vjp_x, vjp_y), False, label)
 
     def op(condition: Any, x: Any, y: Any) -> Any:
         c = condition.data if isinstance(condition, Tensor) else condition
         tx, ty = isinstance(x, Tensor), isinstance(y, Tensor)
         if not (tx or ty):
-            return forward(c, x, y)
+            return numpy_forward(c, x, y)
         xd = x.data if tx else x
         yd = y.data if ty else y
         px = (x._node or x) if tx and x.requires_grad else None

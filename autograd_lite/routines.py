@@ -127,6 +127,11 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return _t(ops.stack(list(tensors), axis))
 
 
+def threshold(x: Any, threshold: float, value: float) -> Tensor:
+    """``value`` where x <= threshold, else x (PyTorch's F.threshold); relu is threshold(x, 0, 0)."""
+    return ops.threshold(_t(x), threshold, value)
+
+
 def relu(x: Any) -> Tensor:
     return F.relu(_t(x))
 

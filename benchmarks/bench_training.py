@@ -9,6 +9,10 @@ Peers are measured when installed, in the same process and the same rounds:
     pip install torch==2.13.0    # PyTorch CPU eager, run with one thread
     pip install autograd         # HIPS autograd (or: pip install -e ".[bench]")
 
+Rows: numpy is the floor; autograd_lite uses the engine's API (Tensors, al.affine, al.relu,
+al.cross_entropy, backward, an SGD update of .data); mlp runs the same through mlp's
+NeuralNetwork, loss and SGD optimizer, as users of the seed's API do.
+
 Workloads:
   mlp    one SGD step of a 64-128-128-10 ReLU MLP with softmax cross-entropy, batch 128, float64
   xor    one epoch of the seed's per-sample XOR training (2-3-1 sigmoid, MSE, batch 1, SGD lr 0.1)
@@ -16,10 +20,11 @@ Workloads:
   deep   backward of a 1,000,000-node chain (and 100,000, for linearity): time and peak memory,
          each size in a fresh process
 
-Method: every round runs each implementation once on the workload (a few calls, timed
-together), in a rotating order, so that drift of the machine hits all of them alike; the table
-gives the median over rounds per call and the ratio to hand-written numpy (the floor) of the
-same round. BLAS runs on ``--threads`` threads (default 1) for numpy and torch alike.
+Method: every round runs each implementation on the workload (one untimed call to warm the
+caches, then a few timed calls), in a new random order each round, so that drift of the
+machine and the state a predecessor leaves behind hit all of them alike; the table gives the
+median over rounds of the time per call and of the ratio to hand-written numpy (the floor)
+in the same round. BLAS runs on ``--threads`` threads (default 1) for numpy and torch alike.
 """
 
 from __future__ import annotations
@@ -98,13 +103,27 @@ def mlp_workload() -> dict:
         for q, g in zip(numpy_params, grads):
             q -= lr * g
 
-    def autograd_lite_step() -> None:
+    tensors = [al.Tensor(p, requires_grad=True) for p in start]
+    Xt = al.as_tensor(X)
+
+    def autograd_lite_step() -> None:  # the engine's API
+        W1, b1, W2, b2, W3, b3 = tensors
+        h = al.relu(al.affine(Xt, W1, b1))
+        h = al.relu(al.affine(h, W2, b2))
+        loss = al.cross_entropy(al.affine(h, W3, b3), y)
+        for p in tensors:
+            p.grad = None
+        loss.backward()
+        for p in tensors:
+            p.data -= lr * p.grad.data
+
+    def mlp_step() -> None:  # the same through mlp's layers, loss and optimizer
         loss = net.loss_function(net.forward(X), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
 
-    impls = {"numpy": numpy_step, "autograd_lite": autograd_lite_step}
+    impls = {"numpy": numpy_step, "autograd_lite": autograd_lite_step, "mlp": mlp_step}
 
     if torch is not None:
         model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128),
@@ -115,10 +134,10 @@ def mlp_workload() -> dict:
                 lin.weight.copy_(torch.tensor(W.T))
                 lin.bias.copy_(torch.tensor(b))
         topt = torch.optim.SGD(model.parameters(), lr=lr)
-        Xt, yt = torch.tensor(X), torch.tensor(y)
+        X_torch, y_torch = torch.tensor(X), torch.tensor(y)
 
         def torch_step() -> None:
-            loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+            loss = torch.nn.functional.cross_entropy(model(X_torch), y_torch)
             topt.zero_grad()
             loss.backward()
             topt.step()
@@ -172,15 +191,27 @@ def xor_workload() -> dict:
             for q, g in zip(nparams, grads):
                 q -= lr * g
 
-    def autograd_lite_epoch() -> None:
-        # what NeuralNetwork.train does per sample, with the public API
+    tensors = [al.Tensor(p, requires_grad=True) for p in start]
+    samples = [(al.as_tensor(X[i:i + 1]), Y[i:i + 1]) for i in range(4)]
+
+    def autograd_lite_epoch() -> None:  # the engine's API
+        W1, b1, W2, b2 = tensors
+        for x, y in samples:
+            loss = al.mse(al.sigmoid(al.affine(al.sigmoid(al.affine(x, W1, b1)), W2, b2)), y)
+            for p in tensors:
+                p.grad = None
+            loss.backward()
+            for p in tensors:
+                p.data -= lr * p.grad.data
+
+    def mlp_epoch() -> None:  # what NeuralNetwork.train does per sample, with mlp's API
         for i in range(4):
             loss = net.loss_function(net.forward(X[i:i + 1]), Y[i:i + 1])
             opt.zero_grad()
             loss.backward()
             opt.step()
 
-    impls = {"numpy": numpy_epoch, "autograd_lite": autograd_lite_epoch}
+    impls = {"numpy": numpy_epoch, "autograd_lite": autograd_lite_epoch, "mlp": mlp_epoch}
 
     if torch is not None:
         model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),
@@ -191,11 +222,11 @@ def xor_workload() -> dict:
             model[2].weight.copy_(torch.tensor(start[2].T))
             model[2].bias.copy_(torch.tensor(start[3]))
         topt = torch.optim.SGD(model.parameters(), lr=lr)
-        Xt, Yt = torch.tensor(X), torch.tensor(Y)
-        samples = [(Xt[i:i + 1], Yt[i:i + 1]) for i in range(4)]
+        X_torch, Y_torch = torch.tensor(X), torch.tensor(Y)
+        torch_samples = [(X_torch[i:i + 1], Y_torch[i:i + 1]) for i in range(4)]
 
         def torch_epoch() -> None:
-            for x, y in samples:
+            for x, y in torch_samples:
                 loss = torch.nn.functional.mse_loss(model(x), y)
                 topt.zero_grad()
                 loss.backward()
@@ -305,14 +336,15 @@ def measure(workload: dict, rounds: int) -> dict[str, list[float]]:
         for _ in range(calls):
             fn()
     times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for name in order:
-            fn = impls[name]
+    shuffle = np.random.default_rng(12345).permutation
+    for _ in range(rounds):
+        for i in shuffle(len(names)):  # a new order every round: no one always follows the same peer
+            fn = impls[names[i]]
+            fn()  # untimed: the caches now hold this implementation's data, as in a training loop
             start = time.perf_counter()
             for _ in range(calls):
                 fn()
-            times[name].append((time.perf_counter() - start) / calls)
+            times[names[i]].append((time.perf_counter() - start) / calls)
     return times
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from autograd_lite import Tensor
@@ -10,34 +11,34 @@ from autograd_lite import functional as F
 from .module import Module, as_input
 
 
-class Sigmoid(Module):
+class Activation(Module):
+    """A layer applying ``fn`` elementwise; inputs may be Tensors, arrays or lists."""
+
+    fn: Callable[[Tensor], Tensor]
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self).fn(x if isinstance(x, Tensor) else as_input(x))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(Activation):
     """σ(x) = 1 / (1 + e^-x), elementwise; stable at any input."""
 
-    def forward(self, x: Any) -> Tensor:
-        return F.sigmoid(as_input(x))
-
-    def __repr__(self) -> str:
-        return "Sigmoid()"
+    fn = staticmethod(F.sigmoid)
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """max(x, 0), elementwise (gradient 0 at 0)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return F.relu(as_input(x))
-
-    def __repr__(self) -> str:
-        return "ReLU()"
+    fn = staticmethod(F.relu)
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """tanh x, elementwise."""
 
-    def forward(self, x: Any) -> Tensor:
-        return as_input(x).tanh()
-
-    def __repr__(self) -> str:
-        return "Tanh()"
+    fn = staticmethod(F.tanh)
 
 
 class Softmax(Module):
@@ -48,7 +49,7 @@ class Softmax(Module):
         self.axis = axis
 
     def forward(self, x: Any) -> Tensor:
-        return F.softmax(as_input(x), self.axis)
+        return F.softmax(x if isinstance(x, Tensor) else as_input(x), self.axis)
 
     def __repr__(self) -> str:
         return f"Softmax(axis={self.axis})"

@@ -37,7 +37,8 @@ class Dense(Module):
         return self.weight
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x)
+        if not isinstance(x, Tensor):
+            x = as_input(x)
         shape = x.data.shape
         if not shape or shape[-1] != self.input_size:
             raise ValueError(

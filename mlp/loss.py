@@ -22,6 +22,10 @@ def _target(y: Any) -> Any:
     return y if isinstance(y, Tensor) else np.asarray(y)
 
 
+def _prediction(y: Any) -> Tensor:
+    return y if isinstance(y, Tensor) else as_input(y)
+
+
 class Loss:
     """A loss function. ``forward(y_true, y_pred)`` (seed order) or ``loss(y_pred, y_true)``."""
 
@@ -40,7 +44,7 @@ class MSE(Loss):
     """Mean squared error, mean over every element: mean((y_pred - y_true)^2)."""
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
-        return F.mse(as_input(y_pred), _target(y_true))
+        return F.mse(_prediction(y_pred), _target(y_true))
 
 
 class BCE(Loss):
@@ -51,7 +55,7 @@ class BCE(Loss):
         self.eps = eps
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
-        return F.bce(as_input(y_pred), _target(y_true), eps=self.eps)
+        return F.bce(_prediction(y_pred), _target(y_true), eps=self.eps)
 
 
 BinaryCrossEntropy = BCE
@@ -64,4 +68,4 @@ class CrossEntropy(Loss):
     """
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
-        return F.cross_entropy(as_input(y_pred), _target(y_true))
+        return F.cross_entropy(_prediction(y_pred), _target(y_true))

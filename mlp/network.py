@@ -69,7 +69,7 @@ class NeuralNetwork(Module):
         """The output for a batch ``x`` (array-like or Tensor), recording the graph."""
         if not self.layers:
             raise RuntimeError("the network has no layers: add() some first")
-        out = as_input(x)
+        out = x if isinstance(x, Tensor) else as_input(x)
         for layer in self.layers:
             out = layer(out)
         return out

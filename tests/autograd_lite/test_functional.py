@@ -61,6 +61,18 @@ def test_relu_gradient_at_zero_is_zero():
     assert x.grad.item() == 0.0
 
 
+def test_relu_keeps_nan_and_maps_minus_infinity_to_zero_as_pytorch():
+    out = F.relu(Tensor([np.nan, -np.inf, -0.0, 2.0])).data
+    assert np.isnan(out[0]) and out[1] == 0.0 and not np.signbit(out[2]) and out[3] == 2.0
+
+
+def test_relu_gradient_is_exactly_zero_where_the_upstream_gradient_is_infinite():
+    x = Tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        F.relu(x).sqrt().sum().backward()  # d sqrt(0) = inf reaches the two zeros of relu
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.25])
+
+
 def test_softplus_gradient_at_zero_is_one_half():
     x = Tensor(0.0, requires_grad=True)
     F.softplus(x).backward()

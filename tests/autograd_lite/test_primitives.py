@@ -83,6 +83,8 @@ UNARY = {
     "rpow": (lambda x: 3.0 ** x, {}),
     "clip": (lambda x: x.clip(-0.5, 0.5), {}),
     "clip_lower_only": (lambda x: x.clip(min=0.1), {}),
+    "threshold_relu": (lambda x: al.threshold(x, 0.0, 0.0), {"away_from_zero": 0.2}),
+    "threshold_value": (lambda x: al.threshold(x, 0.1, -2.0), {"away_from_zero": 0.2}),
 }
 
 
