@@ -13,6 +13,9 @@ Rows: numpy is the floor; autograd_lite uses the engine's API (Tensors, al.affin
 al.cross_entropy, backward, an SGD update of .data); mlp runs the same through mlp's
 NeuralNetwork, loss and SGD optimizer, as users of the seed's API do.
 
+Every implementation returns its result (the step's loss, or the chain's gradient), and
+tests/benchmarks/ checks that they agree: the rows compare the same computation.
+
 Workloads:
   mlp    one SGD step of a 64-128-128-10 ReLU MLP with softmax cross-entropy, batch 128, float64
   xor    one epoch of the seed's per-sample XOR training (2-3-1 sigmoid, MSE, batch 1, SGD lr 0.1)
@@ -84,7 +87,7 @@ def mlp_workload() -> dict:
 
     numpy_params = [p.copy() for p in start]
 
-    def numpy_step() -> None:
+    def numpy_step() -> float:
         W1, b1, W2, b2, W3, b3 = numpy_params
         z1 = X @ W1 + b1
         a1 = np.maximum(z1, 0)
@@ -93,7 +96,7 @@ def mlp_workload() -> dict:
         z3 = a2 @ W3 + b3
         e = np.exp(z3 - z3.max(axis=1, keepdims=True))
         p = e / e.sum(axis=1, keepdims=True)
-        _loss = -np.mean(np.log(p[rows, y]))
+        loss = -np.mean(np.log(p[rows, y]))
         d3 = p.copy()
         d3[rows, y] -= 1
         d3 /= len(X)
@@ -102,11 +105,12 @@ def mlp_workload() -> dict:
         grads = (X.T @ d1, d1.sum(0), a1.T @ d2, d2.sum(0), a2.T @ d3, d3.sum(0))
         for q, g in zip(numpy_params, grads):
             q -= lr * g
+        return float(loss)
 
     tensors = [al.Tensor(p, requires_grad=True) for p in start]
     Xt = al.as_tensor(X)
 
-    def autograd_lite_step() -> None:  # the engine's API
+    def autograd_lite_step() -> float:  # the engine's API
         W1, b1, W2, b2, W3, b3 = tensors
         h = al.relu(al.affine(Xt, W1, b1))
         h = al.relu(al.affine(h, W2, b2))
@@ -116,12 +120,14 @@ def mlp_workload() -> dict:
         loss.backward()
         for p in tensors:
             p.data -= lr * p.grad.data
+        return loss.item()
 
-    def mlp_step() -> None:  # the same through mlp's layers, loss and optimizer
+    def mlp_step() -> float:  # the same through mlp's layers, loss and optimizer
         loss = net.loss_function(net.forward(X), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
+        return loss.item()
 
     impls = {"numpy": numpy_step, "autograd_lite": autograd_lite_step, "mlp": mlp_step}
 
@@ -136,11 +142,12 @@ def mlp_workload() -> dict:
         topt = torch.optim.SGD(model.parameters(), lr=lr)
         X_torch, y_torch = torch.tensor(X), torch.tensor(y)
 
-        def torch_step() -> None:
+        def torch_step() -> float:
             loss = torch.nn.functional.cross_entropy(model(X_torch), y_torch)
             topt.zero_grad()
             loss.backward()
             topt.step()
+            return loss.item()
 
         impls["torch"] = torch_step
 
@@ -156,11 +163,13 @@ def mlp_workload() -> dict:
             logp = z3 - hnp.log(hnp.sum(hnp.exp(z3), axis=1, keepdims=True))
             return -hnp.mean(logp[rows, y])
 
-        hips_grad = hips.grad(hips_loss)
+        hips_value_and_grad = hips.value_and_grad(hips_loss)
 
-        def hips_step() -> None:
-            for q, g in zip(hparams, hips_grad(hparams)):
+        def hips_step() -> float:
+            loss, grads = hips_value_and_grad(hparams)
+            for q, g in zip(hparams, grads):
                 q -= lr * g
+            return float(loss)
 
         impls["HIPS autograd"] = hips_step
     return {"impls": impls, "calls": 20, "unit": "one SGD step"}
@@ -178,23 +187,24 @@ def xor_workload() -> dict:
 
     nparams = [p.copy() for p in start]
 
-    def numpy_epoch() -> None:
+    def numpy_epoch() -> float:
         W1, b1, W2, b2 = nparams
         for i in range(4):
             x, y = X[i:i + 1], Y[i:i + 1]
             a1 = 1 / (1 + np.exp(-(x @ W1 + b1)))
             a2 = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
-            _loss = np.mean((a2 - y) ** 2)
+            loss = np.mean((a2 - y) ** 2)
             d2 = 2 * (a2 - y) / a2.size * a2 * (1 - a2)
             d1 = (d2 @ W2.T) * a1 * (1 - a1)
             grads = (x.T @ d1, d1.sum(0), a1.T @ d2, d2.sum(0))
             for q, g in zip(nparams, grads):
                 q -= lr * g
+        return float(loss)  # the last sample's
 
     tensors = [al.Tensor(p, requires_grad=True) for p in start]
     samples = [(al.as_tensor(X[i:i + 1]), Y[i:i + 1]) for i in range(4)]
 
-    def autograd_lite_epoch() -> None:  # the engine's API
+    def autograd_lite_epoch() -> float:  # the engine's API
         W1, b1, W2, b2 = tensors
         for x, y in samples:
             loss = al.mse(al.sigmoid(al.affine(al.sigmoid(al.affine(x, W1, b1)), W2, b2)), y)
@@ -203,13 +213,15 @@ def xor_workload() -> dict:
             loss.backward()
             for p in tensors:
                 p.data -= lr * p.grad.data
+        return loss.item()
 
-    def mlp_epoch() -> None:  # what NeuralNetwork.train does per sample, with mlp's API
+    def mlp_epoch() -> float:  # what NeuralNetwork.train does per sample, with mlp's API
         for i in range(4):
             loss = net.loss_function(net.forward(X[i:i + 1]), Y[i:i + 1])
             opt.zero_grad()
             loss.backward()
             opt.step()
+        return loss.item()
 
     impls = {"numpy": numpy_epoch, "autograd_lite": autograd_lite_epoch, "mlp": mlp_epoch}
 
@@ -225,12 +237,13 @@ def xor_workload() -> dict:
         X_torch, Y_torch = torch.tensor(X), torch.tensor(Y)
         torch_samples = [(X_torch[i:i + 1], Y_torch[i:i + 1]) for i in range(4)]
 
-        def torch_epoch() -> None:
+        def torch_epoch() -> float:
             for x, y in torch_samples:
                 loss = torch.nn.functional.mse_loss(model(x), y)
                 topt.zero_grad()
                 loss.backward()
                 topt.step()
+            return loss.item()
 
         impls["torch"] = torch_epoch
 
@@ -243,12 +256,14 @@ def xor_workload() -> dict:
             a2 = 1 / (1 + hnp.exp(-(hnp.dot(a1, W2) + b2)))
             return hnp.mean((a2 - y) ** 2)
 
-        hips_grad = hips.grad(hips_loss)
+        hips_value_and_grad = hips.value_and_grad(hips_loss)
 
-        def hips_epoch() -> None:
+        def hips_epoch() -> float:
             for i in range(4):
-                for q, g in zip(hparams, hips_grad(hparams, X[i:i + 1], Y[i:i + 1])):
+                loss, grads = hips_value_and_grad(hparams, X[i:i + 1], Y[i:i + 1])
+                for q, g in zip(hparams, grads):
                     q -= lr * g
+            return float(loss)
 
         impls["HIPS autograd"] = hips_epoch
     return {"impls": impls, "calls": 20, "unit": "one epoch (4 steps)"}
@@ -258,31 +273,34 @@ def xor_workload() -> dict:
 def chain_workload(length: int = 2000) -> dict:
     x0 = np.random.default_rng(0).standard_normal(16)
 
-    def numpy_chain() -> None:
+    def numpy_chain() -> np.ndarray:
         y = x0
         for _ in range(length):
             y = y * 1.0001 + 0.0001
         g = np.ones(16)
         for _ in range(length):
             g = g * 1.0001
+        return g
 
-    def autograd_lite_chain() -> None:
+    def autograd_lite_chain() -> np.ndarray:
         x = al.Tensor(x0, requires_grad=True)
         y = x
         for _ in range(length):
             y = y * 1.0001 + 0.0001
         y.backward(np.ones(16))
+        return x.grad.data
 
     impls = {"numpy": numpy_chain, "autograd_lite": autograd_lite_chain}
     if torch is not None:
         ones = torch.ones(16, dtype=torch.float64)
 
-        def torch_chain() -> None:
+        def torch_chain() -> np.ndarray:
             x = torch.tensor(x0, requires_grad=True)
             y = x
             for _ in range(length):
                 y = y * 1.0001 + 0.0001
             y.backward(ones)
+            return x.grad.numpy()
 
         impls["torch"] = torch_chain
     if hips is not None:
