@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import Tensor, no_grad
+from autograd_lite.files import write_atomically
 
 from .layers import Dense
 from .loss import Loss
@@ -268,22 +268,14 @@ class NeuralNetwork(Module):
     def save(self, path: str | os.PathLike) -> str:
         """Write the parameters and the architecture to ``path`` (.npz), atomically: the file is
         written beside its destination, synced, then renamed over it. Returns the path."""
-        path = os.fspath(path)
         arrays = {name: p.data for name, p in self.named_parameters()}
         arrays[_ARCHITECTURE_KEY] = np.array(json.dumps(self._architecture()))
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
+
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as f:  # a file object: np.savez would otherwise append ".npz"
                 np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+
+        return write_atomically(path, write)
 
     def load(self, path: str | os.PathLike) -> NeuralNetwork:
         """Read parameters saved by :meth:`save` into this network (same architecture).

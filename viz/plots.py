@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .renderer import write_atomically
+from autograd_lite.files import write_atomically
 
 DPI = 100
 LOSS_SIZE = (8.0, 5.0)

@@ -12,8 +12,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
-from collections.abc import Callable
+
+from autograd_lite.files import write_atomically
 
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 150  # Graphviz's default of 72 dpi is blurry on today's screens
@@ -69,23 +69,6 @@ def pipe(source: str, format: str = "svg") -> bytes:
     if done.returncode != 0:
         raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
-
-
-def write_atomically(path: str, write: Callable[[str], None]) -> str:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def render_source(source: str, path: str, format: str | None = None) -> str:
