@@ -21,31 +21,31 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
     """Write one frame per backward step to ``out_dir`` (``step_01.svg``, ...); returns the paths.
 
     Frame k highlights the operation whose VJP runs at step k (in topological order, output
-    first) and shows every gradient known by then: the operation's own output gradient, those
-    of the steps before, and each leaf's sum so far, marked "(so far)" until all the
-    operations that use the leaf have run. ``.grad`` is not changed; the graph is kept.
+    first) and shows every gradient known by then: a tensor's gradient is complete once all
+    the operations that used it have run; until then it is "?" (or, for a leaf, the sum so far,
+    marked "(so far)"). ``.grad`` is not changed; the graph is kept.
 
     ``draw_options`` go to the drawing (``rankdir``, ``max_values``, ``show_data``...).
     """
     steps = al.trace_backward(root)
     drawer = GraphDrawer(root, params, model)
-    users: dict[int, set[int]] = {}  # leaf id -> the nodes that consume it
+    users: dict[int, set[int]] = {}  # id of a node or leaf -> ids of the nodes that consume it
     for node in drawer.nodes:
         for p in node.parents:
-            if isinstance(p, Tensor):
+            if p is not None:
                 users.setdefault(id(p), set()).add(id(node))
+    final = {id(step.node): step.grad for step in steps}  # each node's gradient, once complete
     os.makedirs(out_dir, exist_ok=True)
-    known: dict[int, Any] = {}
     done: set[int] = set()
     width = max(2, len(str(len(steps))))
     paths = []
     for k, step in enumerate(steps, 1):
-        known[id(step.node)] = step.grad
         done.add(id(step.node))
-        grads = dict(known)
+        # a gradient is complete once every operation that used the tensor has run
+        complete = {key for key in final if users.get(key, set()) <= done}
+        grads = {key: final[key] for key in complete}
         grads.update(step.leaf_grads)
-        partial = {leaf for leaf, consumers in users.items() if not consumers <= done}
-        partial.update(id(n) for n in drawer.nodes if id(n) not in done)  # shown as "grad ?"
+        partial = {key for key, consumers in users.items() if not consumers <= done}
         drawing = drawer.draw(grads=grads, partial=partial, highlight=step.node, **draw_options)
         drawing.attr(label=f"backward step {k} of {len(steps)}: VJP of '{step.node.op.name}'", labelloc="t")
         path = os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}")
