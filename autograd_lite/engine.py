@@ -231,7 +231,11 @@ def backward(
     leaf_grads = _propagate([tensor], [seed], create_graph, retain, fill_grads=True)
     handed_out: set[int] = set()
     for leaf, g in leaf_grads.values():
-        _accumulate(leaf, _leaf_grad(leaf, g, create_graph, handed_out))
+        g = _leaf_grad(leaf, g, create_graph, handed_out)
+        if leaf.grad is None:  # the usual case in a training loop, after zero_grad()
+            leaf.grad = g
+        else:
+            _accumulate(leaf, g)
 
 
 def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:

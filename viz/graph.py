@@ -6,7 +6,8 @@
 
 Each tensor is a record box ``name | shape | data ... | grad ...`` (values shown for tensors
 of at most ``max_values`` elements) and each primitive application an ellipse with its op
-(``+``, ``*``, ``tanh``, ``@``...). Colours (as torchviz):
+(``+``, ``*``, ``tanh``, ``@``...): micrograd's neuron tanh(x1*w1 + x2*w2 + b) draws as 5
+leaves, 5 operations (two ``*``, two ``+``, ``tanh``) and the output. Colours (as torchviz):
 
 * light blue: leaves that require grad (parameters, inputs you differentiate);
 * green: the output(s) drawn from;

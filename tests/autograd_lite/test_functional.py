@@ -87,6 +87,28 @@ def test_softmax_family_gradients(fn, shape, rng):
     check_grads(lambda t: fn(t, 0), x)
 
 
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_logsumexp_over_every_shape(shape, rng):
+    check_grads(lambda t: F.logsumexp(t), leaf(shape, rng, lo=-2, hi=2))
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("loss", ["mse", "bce", "bce_with_logits"])
+def test_elementwise_losses_over_every_shape(loss, shape, rng):
+    target = rng.uniform(size=shape)
+    pred = leaf(shape, rng, lo=0.1, hi=0.9) if loss == "bce" else leaf(shape, rng, lo=-2, hi=2)
+    check_grads(lambda p: getattr(F, loss)(p, target), pred)
+
+
+@pytest.mark.parametrize(("shape", "target"), [((3,), np.array(1)), ((2, 3), np.array([0, 2])),
+                                               ((1, 3), np.array([2])), ((2, 2, 3), np.array([[0, 1], [2, 2]]))],
+                         ids=str)
+def test_cross_entropy_over_shapes(shape, target, rng):
+    check_grads(lambda x: F.cross_entropy(x, target), leaf(shape, rng, lo=-2, hi=2))
+    probabilities = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+    check_grads(lambda x: F.cross_entropy(x, probabilities), leaf(shape, rng, lo=-2, hi=2))
+
+
 @pytest.mark.parametrize("axis", [None, 0, -1])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_logsumexp(axis, keepdims, rng):
