@@ -148,6 +148,12 @@ def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
     return ValueError(f"{name}: {err} (shapes {xs} and {ys})")
 
 
+def _kind(v: Any) -> str:
+    if isinstance(v, Tensor):
+        return f"Tensor({v.dtype})"
+    return f"ndarray({v.dtype})" if isinstance(v, np.ndarray) else type(v).__name__
+
+
 def _param_error(name: str, x: np.ndarray, err: Exception) -> Exception:
     """numpy's complaint about an axis, a shape or an index, said where the call was made."""
     kind = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError
@@ -240,6 +246,8 @@ def binary(
             if on_error is not None:
                 raise on_error(xd, yd) from None
             raise _binary_error(name, xd, yd, e) from None
+        except TypeError:  # a string, a None, an object numpy cannot compute with
+            raise TypeError(f"{name}: cannot compute with operands of types {_kind(x)} and {_kind(y)}") from None
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
         if (px is None and py is None) or not _mode.enabled:

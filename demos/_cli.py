@@ -16,3 +16,10 @@ def parser(name: str, description: str, seed: int = 0) -> argparse.ArgumentParse
 def output_folder(path: str) -> str:
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def print_pictures(paths: list[str]) -> None:
+    """The closing lines of every demo: where its pictures went."""
+    print("\npictures:")
+    for path in paths:
+        print(f"  {path}")

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from mlp import BCE, MSE, CrossEntropy, Dense, NeuralNetwork, ReLU, Sigmoid, Tanh, manual
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser
+from ._cli import output_folder, parser, print_pictures
 
 MANUAL_TOLERANCE = 1e-10
 NUMERIC_TOLERANCE = 1e-6
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
           f"autodiff vs finite differences {worst_numeric:.2e} (tolerance {NUMERIC_TOLERANCE:.0e})")
     print("agree" if ok else "DISAGREE")
     path = plot_differences(rows, os.path.join(output_folder(args.out), "gradient_differences.png"))
-    print(f"\npicture:\n  {path}")
+    print_pictures([path])
     return 0 if ok else 1
 
 

@@ -16,7 +16,7 @@ from autograd_lite import Tensor
 from mlp import MSE, Dense, NeuralNetwork, Sigmoid
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser
+from ._cli import output_folder, parser, print_pictures
 
 
 def neuron() -> tuple[Tensor, dict[str, Tensor]]:
@@ -73,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     paths.append(viz.render(loss, os.path.join(out, f"xor_loss.{args.format}"), model=net, group_by_module=True,
                             rankdir="TB", max_values=4))
 
-    print("\npictures:")
-    for path in paths:
-        print(f"  {path}")
+    print_pictures(paths)
     return 0
 
 

@@ -15,7 +15,7 @@ import viz
 from mlp import BCE, Adam, Dense, NeuralNetwork, ReLU, Sigmoid
 from mlp.datasets import make_moons
 
-from ._cli import output_folder, parser
+from ._cli import output_folder, parser, print_pictures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = [os.path.join(out, "decision_boundary.png"), os.path.join(out, "training_loss.png")]
     viz.plot_decision_boundary(net, X, y, path=paths[0], title=f"Two moons: training accuracy {accuracy:.0%}")
     viz.plot_loss(history, path=paths[1], ylabel="mean BCE per epoch")
-    print("\npictures:")
-    for path in paths:
-        print(f"  {path}")
+    print_pictures(paths)
     return 0
 
 

@@ -20,7 +20,7 @@ import viz
 from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, RMSProp, Sigmoid
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser
+from ._cli import output_folder, parser, print_pictures
 
 SEED_PREDICTIONS = [0.057, 0.932, 0.913, 0.082]  # the seed README's table
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         paths.append(f"{os.path.join(out, 'tour')}{os.sep} ({len(tour)} frames)")
     nn.zero_grad()
 
-    print("\npictures:")
-    for path in paths:
-        print(f"  {path}")
+    print_pictures(paths)
     return 0
 
 

@@ -59,3 +59,10 @@ def test_concatenate_and_stack_check_shapes():
 def test_reduction_of_an_empty_tensor():
     with pytest.raises(ValueError, match="max: .*empty|max: .*zero-size"):
         Tensor(np.ones((0, 3))).max()
+
+
+def test_operands_numpy_cannot_use_are_named():
+    with pytest.raises(TypeError, match=r"add: cannot compute with operands of types Tensor\(float64\) and str"):
+        Tensor([1.0]) + "a"
+    with pytest.raises(TypeError, match=r"mul: .*NoneType and Tensor"):
+        None * Tensor([1.0])
