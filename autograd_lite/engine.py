@@ -4,10 +4,10 @@ Every Node gets a creation number (``seq``) larger than its inputs' numbers. Bac
 the Nodes it has reached in a heap and always takes the newest next: by then every consumer
 of that Node reachable from the outputs has run and added its share to the Node's gradient
 (a consumer is newer, and the path to it from an output passes only through newer Nodes).
-A Node is in the heap exactly while its ``pending`` gradient is not None: no other mark is
-needed, and after a pass (or a failed one) every ``pending`` is None again.
 So this is a topological order, found with no recursion and no separate sorting pass: a
-graph of a million Nodes needs no more than the heap.
+graph of a million Nodes needs no more than the heap. A Node is in the heap exactly while
+its ``pending`` gradient is not None: no other mark is needed, and after a pass (or a
+failed one) every ``pending`` is None again.
 
 For each Node taken: run its VJPs, sum what reaches each input (a tensor used twice gets
 both contributions, reduced to its shape if the forward broadcast it), and, unless

@@ -20,7 +20,7 @@ Reduction = Literal["mean", "sum", "none"]
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "logsumexp",
-    "mse", "bce", "bce_with_logits", "cross_entropy",
+    "mse", "bce", "bce_with_logits", "cross_entropy", "one_hot",
 ]
 
 

@@ -2,10 +2,11 @@
 
 Read a row as calculus: ``exp = unary("exp", np.exp, lambda g, ans, x: g * ans)`` says
 d/dx e^x = e^x, so the gradient flowing back to x is ``g * ans``. A VJP receives the output's
-gradient ``g``, the output ``ans`` and the forward's arguments (their
-shapes only when ``save_inputs=False``). Every VJP is written with the functions of this table
-and Python operators, which act on numpy arrays in a plain backward and on Tensors, recording
-a new graph, under ``create_graph=True``: that is all higher-order gradients need.
+gradient ``g``, the output ``ans`` and the forward's arguments (with ``save_inputs=False``,
+only their shapes for one-argument ops and None for two-argument ones: what those VJPs need).
+Every VJP is written with the functions of this table and Python operators, which act on
+numpy arrays in a plain backward and on Tensors, recording a new graph, under
+``create_graph=True``: that is all higher-order gradients need.
 
 A binary VJP may return its gradient in the broadcast shape of the output; the engine then
 sums it down to the argument's shape with :func:`sum_to` (the adjoint of broadcasting), in one

@@ -104,10 +104,6 @@ class Node:
         out = self.out
         return out.shape if out is not None else self._shape
 
-    @property
-    def freed(self) -> bool:
-        return self.args is None
-
     def __repr__(self) -> str:
         return f"<Node {self.op.name} shape={self.shape}>"
 
