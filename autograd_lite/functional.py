@@ -143,18 +143,24 @@ def bce_with_logits(logits: Any, target: Any, reduction: Reduction = "mean") -> 
     return _reduce(loss, reduction, "bce_with_logits")
 
 
-def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
-    """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``."""
+def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
+    """Class indices as an integer array, each checked to lie in 0..num_classes-1."""
     idx = np.asarray(_data(indices))
     if idx.dtype.kind == "f":
         if not np.all(idx == np.round(idx)):
-            raise ValueError("one_hot: class indices must be whole numbers")
+            raise ValueError(f"{name}: class indices must be whole numbers")
         idx = idx.astype(np.int64)
     elif idx.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: class indices must be integers, got dtype {idx.dtype}")
+        raise TypeError(f"{name}: class indices must be integers, got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         bad = idx[(idx < 0) | (idx >= num_classes)].flat[0]
-        raise ValueError(f"one_hot: class index {bad} is out of range for {num_classes} classes (0..{num_classes - 1})")
+        raise ValueError(f"{name}: class index {bad} is out of range for {num_classes} classes (0..{num_classes - 1})")
+    return idx
+
+
+def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``."""
+    idx = _class_indices(indices, num_classes, "one_hot")
     out = np.zeros(idx.shape + (num_classes,), dtype=dtype)
     out.reshape(-1, num_classes)[np.arange(idx.size), idx.ravel()] = 1.0
     return out
@@ -177,21 +183,20 @@ def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> An
             raise ValueError(f"cross_entropy: a target that requires grad must have the logits' shape {shape}")
         return _reduce(-ops.sum(log_softmax(logits, -1) * target, -1, False), reduction, "cross_entropy")
     t = np.asarray(_data(target))
-    scale = None
-    if t.shape == shape:
-        weights = t.astype(xd.dtype, copy=False)
-        row_sums = weights.sum(axis=-1)
-        if not np.all(row_sums == 1.0):
-            scale = row_sums
-    elif t.shape == shape[:-1]:
-        weights = one_hot(t, shape[-1], dtype=xd.dtype)
-    else:
+    if t.shape != shape and t.shape != shape[:-1]:
         raise ValueError(
             f"cross_entropy: target of shape {t.shape} fits neither class indices {shape[:-1]} "
             f"nor probabilities {shape} for logits of shape {shape}"
         )
     z = logits - _max_along(logits, -1, "cross_entropy")
     lse = log(ops.sum(exp(z), -1, False))
-    if scale is not None:
-        lse = lse * scale
-    return _reduce(lse - ops.sum(z * weights, -1, False), reduction, "cross_entropy")
+    if t.shape == shape:  # probabilities (or one-hot rows): sum_c t_c z_c
+        weights = t.astype(xd.dtype, copy=False)
+        row_sums = weights.sum(axis=-1)
+        if not np.all(row_sums == 1.0):
+            lse = lse * row_sums
+        picked = ops.sum(z * weights, -1, False)
+    else:  # class indices: pick z at each row's class (repeated rows' gradients add up)
+        idx = _class_indices(t, shape[-1], "cross_entropy")
+        picked = ops.getitem(z, (*np.indices(idx.shape, sparse=True), idx))
+    return _reduce(lse - picked, reduction, "cross_entropy")

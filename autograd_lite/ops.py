@@ -16,6 +16,7 @@ place for every op. Everything not here (sigmoid, softmax, losses...) is a compo
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -186,12 +187,15 @@ def _mask_select(c: Any, x: Any, y: Any) -> Any:
     mask holds and zeroed elsewhere. That is a multiplication by the mask, twice as fast as
     np.where, and equal to it when the gradient is finite (else 0 * inf = nan): one sum tells,
     and np.where handles the rest. (Zeros may come out as -0.0, which equals 0.0.)"""
-    if getattr(c, "dtype", None) == np.bool_:
-        if y.__class__ is float and y == 0.0 and x.__class__ is np.ndarray and math.isfinite(x.sum()):
+    if c.__class__ is np.ndarray and c.dtype == np.bool_:
+        if y.__class__ is float and y == 0.0 and x.__class__ is np.ndarray and math.isfinite(_total(x)):
             return x * c
-        if x.__class__ is float and x == 0.0 and y.__class__ is np.ndarray and math.isfinite(y.sum()):
+        if x.__class__ is float and x == 0.0 and y.__class__ is np.ndarray and math.isfinite(_total(y)):
             return y * ~c
     return np.where(c, x, y)
+
+
+_total = functools.partial(np.add.reduce, axis=None)  # x.sum() without numpy's Python-level wrapper
 
 
 def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:

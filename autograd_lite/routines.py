@@ -17,7 +17,7 @@ from .tensor import Axis, Tensor, as_tensor
 
 
 def _t(x: Any) -> Tensor:
-    return as_tensor(x)
+    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def exp(x: Any) -> Tensor:
