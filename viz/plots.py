@@ -24,7 +24,7 @@ from autograd_lite.files import write_atomically
 DPI = 100
 LOSS_SIZE = (8.0, 5.0)
 BOUNDARY_SIZE = (7.0, 6.0)
-UNIT_PANEL_SIZE = (3.3, 3.6)
+UNIT_PANEL_PIXELS = (330, 360)  # whole pixels: 3.3 in * 3 units would round down to 989
 WEIGHTS_SIZE = (8.0, 5.0)
 
 POINT_COLOURS = ("#1f77b4", "#d62728")  # class 0 blue, class 1 red (as the boundary's colour map)
@@ -152,7 +152,7 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
     xx, yy, points = _grid(X, resolution, margin)
     acts = hidden_activations(model, points, layer)
     units = acts.shape[1]
-    fig = _figure((UNIT_PANEL_SIZE[0] * units, UNIT_PANEL_SIZE[1]))
+    fig = _figure((UNIT_PANEL_PIXELS[0] * units / DPI, UNIT_PANEL_PIXELS[1] / DPI))
     axes = fig.subplots(1, units, squeeze=False)[0]
     lo, hi = float(acts.min()), float(acts.max())
     if lo >= 0.0 and hi <= 1.0:  # sigmoid units: the full [0, 1] range, comparable across panels
