@@ -363,14 +363,18 @@ def test_training_loop_memory_is_flat():
     W2 = Tensor(rng.standard_normal((4, 1)), requires_grad=True)
     params = [W1, b1, W2]
     counts = {}
-    for step in range(1, 10_001):
-        loss = al.mse(((X @ W1 + b1).tanh() @ W2).sigmoid(), Y)
-        loss.backward()
-        with al.no_grad():
-            for p in params:
-                p.data -= 0.1 * p.grad.data
-                p.grad = None
-        if step in (1_000, 10_000):
-            gc.collect()  # count what is reachable, not garbage from earlier tests awaiting collection
-            counts[step] = (_live(Tensor), _live(Node))
+    gc.collect()
+    gc.disable()  # reference counting alone must keep it flat: a cycle per step would show here
+    try:
+        for step in range(1, 10_001):
+            loss = al.mse(((X @ W1 + b1).tanh() @ W2).sigmoid(), Y)
+            loss.backward()
+            with al.no_grad():
+                for p in params:
+                    p.data -= 0.1 * p.grad.data
+                    p.grad = None
+            if step in (1_000, 10_000):
+                counts[step] = (_live(Tensor), _live(Node))
+    finally:
+        gc.enable()
     assert counts[1_000] == counts[10_000]
