@@ -96,6 +96,8 @@ class GraphDrawer:
             if not isinstance(r, Tensor):
                 raise TypeError(f"draw_graph: expected Tensors to draw from, got {type(r).__name__}")
         self.roots = roots
+        if params is not None and hasattr(params, "named_parameters"):  # a Module given as params
+            model, params = model or params, None
         if params is None and model is not None:
             params = dict(model.named_parameters())
         self.param_names = {id(t): name for name, t in (params or {}).items()}
@@ -300,7 +302,7 @@ def draw_graph(
 
     Args:
         root: the output(s) to draw from.
-        params: names for tensors, e.g. ``dict(model.named_parameters())``.
+        params: names for tensors, e.g. ``dict(model.named_parameters())``, or the model itself.
         rankdir: Graphviz's direction: "LR" (left to right) or "TB" (top to bottom).
         show_data, show_grad: show values / gradients of tensors with at most ``max_values`` elements.
         max_values: the size limit for showing values.

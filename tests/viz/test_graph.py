@@ -107,6 +107,13 @@ def test_group_by_module_draws_one_cluster_per_layer():
     assert 'label="x@W+b"' in dense0 and "layers.0.weight" in dense0 and "layers.0.bias" in dense0
 
 
+def test_the_model_itself_can_be_given_as_params():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid())
+    loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 3)))
+    src = viz.draw_graph(loss, params=net, group_by_module=True).source
+    assert "layers.0.weight" in src and 'subgraph "cluster_layers.1"' in src
+
+
 def test_legend_is_optional():
     x = Tensor(1.0, requires_grad=True)
     assert "cluster_legend" not in viz.draw_graph(x * 2).source
