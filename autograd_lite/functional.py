@@ -8,6 +8,7 @@ inputs of +-1000 (see each docstring for how). Like the primitives, these accept
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -64,8 +65,9 @@ def _max_along(x: Any, axis: Any, name: str) -> np.ndarray:
         m = xd.max(axis=axis, keepdims=True)
     except ValueError as e:  # numpy's AxisError, or an empty tensor
         raise ValueError(f"{name}: {e} (tensor of shape {xd.shape})") from None
-    finite = np.isfinite(m)
-    return m if finite.all() else np.where(finite, m, 0.0)
+    if math.isfinite(np.add.reduce(m, axis=None)):  # the usual case, in one pass
+        return m
+    return np.where(np.isfinite(m), m, 0.0)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:

@@ -235,7 +235,7 @@ def _is_basic_index(index: Any) -> bool:
 
 
 def _scatter_add_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
-    out = np.zeros(shape, dtype=np.result_type(g, np.float32))
+    out = np.zeros(shape, dtype=g.dtype if g.dtype.kind == "f" else np.float64)
     if _is_basic_index(index):
         out[index] = g
     else:
