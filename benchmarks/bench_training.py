@@ -71,6 +71,25 @@ except ImportError:  # optional peer
     hips = None
 
 
+def _backward_and_sgd(loss: al.Tensor, tensors: list[al.Tensor], lr: float) -> float:
+    """The autograd_lite rows' step: fresh gradients, backward, p -= lr * grad; the loss."""
+    for p in tensors:
+        p.grad = None
+    loss.backward()
+    for p in tensors:
+        p.data -= lr * p.grad.data
+    return loss.item()
+
+
+def _torch_copy_dense(model: torch.nn.Module, start: list[np.ndarray]) -> None:
+    """Load the seed's (W of shape (in, out), b) pairs into the model's Linear layers, in order."""
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for lin, W, b in zip(linears, start[0::2], start[1::2]):
+            lin.weight.copy_(torch.tensor(W.T))
+            lin.bias.copy_(torch.tensor(b))
+
+
 # ------------------------------------------------------------------------------------- mlp
 def mlp_workload() -> dict:
     rng = np.random.default_rng(0)
@@ -114,13 +133,7 @@ def mlp_workload() -> dict:
         W1, b1, W2, b2, W3, b3 = tensors
         h = al.relu(al.affine(Xt, W1, b1))
         h = al.relu(al.affine(h, W2, b2))
-        loss = al.cross_entropy(al.affine(h, W3, b3), y)
-        for p in tensors:
-            p.grad = None
-        loss.backward()
-        for p in tensors:
-            p.data -= lr * p.grad.data
-        return loss.item()
+        return _backward_and_sgd(al.cross_entropy(al.affine(h, W3, b3), y), tensors, lr)
 
     def mlp_step() -> float:  # the same through mlp's layers, loss and optimizer
         loss = net.loss_function(net.forward(X), y)
@@ -134,11 +147,7 @@ def mlp_workload() -> dict:
     if torch is not None:
         model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128),
                                     torch.nn.ReLU(), torch.nn.Linear(128, 10)).double()
-        with torch.no_grad():
-            for lin, (W, b) in zip([m for m in model if isinstance(m, torch.nn.Linear)],
-                                   zip(start[0::2], start[1::2])):
-                lin.weight.copy_(torch.tensor(W.T))
-                lin.bias.copy_(torch.tensor(b))
+        _torch_copy_dense(model, start)
         topt = torch.optim.SGD(model.parameters(), lr=lr)
         X_torch, y_torch = torch.tensor(X), torch.tensor(y)
 
@@ -207,13 +216,9 @@ def xor_workload() -> dict:
     def autograd_lite_epoch() -> float:  # the engine's API
         W1, b1, W2, b2 = tensors
         for x, y in samples:
-            loss = al.mse(al.sigmoid(al.affine(al.sigmoid(al.affine(x, W1, b1)), W2, b2)), y)
-            for p in tensors:
-                p.grad = None
-            loss.backward()
-            for p in tensors:
-                p.data -= lr * p.grad.data
-        return loss.item()
+            loss = _backward_and_sgd(al.mse(al.sigmoid(al.affine(al.sigmoid(al.affine(x, W1, b1)), W2, b2)), y),
+                                     tensors, lr)
+        return loss
 
     def mlp_epoch() -> float:  # what NeuralNetwork.train does per sample, with mlp's API
         for i in range(4):
@@ -228,11 +233,7 @@ def xor_workload() -> dict:
     if torch is not None:
         model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),
                                     torch.nn.Sigmoid()).double()
-        with torch.no_grad():
-            model[0].weight.copy_(torch.tensor(start[0].T))
-            model[0].bias.copy_(torch.tensor(start[1]))
-            model[2].weight.copy_(torch.tensor(start[2].T))
-            model[2].bias.copy_(torch.tensor(start[3]))
+        _torch_copy_dense(model, start)
         topt = torch.optim.SGD(model.parameters(), lr=lr)
         X_torch, Y_torch = torch.tensor(X), torch.tensor(Y)
         torch_samples = [(X_torch[i:i + 1], Y_torch[i:i + 1]) for i in range(4)]
