@@ -451,13 +451,11 @@ def _make(data: np.ndarray) -> Tensor:
     return t
 
 
-def _alias(data: np.ndarray, node: Node | None) -> Tensor:
+def _alias(data: np.ndarray, node: Node) -> Tensor:
     """A second Tensor for an existing node's output (create_graph's view of saved values)."""
-    t = _new(Tensor)
-    t.data = data
-    t.grad = None
+    t = _make(data)
     t._node = node
-    t.requires_grad = node is not None
+    t.requires_grad = True
     return t
 
 
