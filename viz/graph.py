@@ -102,6 +102,7 @@ class GraphDrawer:
             params = dict(model.named_parameters())
         self.param_names = {id(t): name for name, t in (params or {}).items()}
         self.model = model
+        self.root_tensors = {id(r._node): r for r in roots if r._node is not None}
         self.nodes: list[Node] = []  # in a fixed order: newest first
         self.leaves: list[Tensor] = []
         self.saved_values: dict[int, np.ndarray] = {}  # id(node) -> value found in a consumer's saved args
@@ -136,13 +137,13 @@ class GraphDrawer:
     # -------------------------------------------------------------- what to show for a tensor
     def _node_tensor(self, node: Node) -> Tensor | None:
         """The Tensor a node made, when known: an output drawn from, or one that retains its grad."""
-        for r in self.roots:
-            if r._node is node:
-                return r
+        root = self.root_tensors.get(id(node))
+        if root is not None:
+            return root
         return node.retain() if node.retain is not None else None
 
-    def _value(self, node: Node) -> np.ndarray | None:
-        t = self._node_tensor(node)
+    def _value(self, node: Node, t: Tensor | None) -> np.ndarray | None:
+        """The node's output values, from its tensor (``t``), the graph, or a consumer's saved input."""
         if t is not None:
             return t.data
         if node.out is not None:
@@ -207,7 +208,7 @@ class GraphDrawer:
         for k, node in enumerate(self.nodes):
             t = self._node_tensor(node)
             name = (t.name if t is not None else None) or getattr(node, "name", None)
-            value, grad = self._value(node), grad_of(id(node), t, node)
+            value, grad = self._value(node, t), grad_of(id(node), t, node)
             if id(node) in root_items or name or value is not None or grad is not None or id(node) in partial:
                 colour = OUTPUT_COLOUR if id(node) in root_items else INTERMEDIATE_COLOUR
                 label = self._label(name, node.shape, value, grad, show_data, show_grad, max_values,
