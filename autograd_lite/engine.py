@@ -1,23 +1,24 @@
 """Reverse mode: walk the recorded graph from the outputs back to the leaves.
 
-Every Node gets a creation number (``seq``) larger than its inputs' numbers. Backward keeps
-the Nodes it has reached in a heap and always takes the newest next: by then every consumer
-of that Node reachable from the outputs has run and added its share to the Node's gradient
-(a consumer is newer, and the path to it from an output passes only through newer Nodes).
-So this is a topological order, found with no recursion and no separate sorting pass: a
-graph of a million Nodes needs no more than the heap. A Node is in the heap exactly while
-its ``pending`` gradient is not None: no other mark is needed, and after a pass (or a
-failed one) every ``pending`` is None again.
+Every Node has a creation number (``seq``) larger than its inputs' numbers. The backward pass
+keeps the Nodes it has reached in a heap and always takes the newest next: by then every
+consumer of that Node reachable from the outputs has run and added its share to the Node's
+gradient (a consumer is newer, and the path to it from an output passes only through newer
+Nodes). So this is a topological order, found with no recursion and no separate sorting pass:
+a graph of ten million Nodes needs no more than the heap. A Node is in the heap exactly while
+its ``pending`` gradient is not None: no other mark is needed, and after a pass (or a failed
+one) every ``pending`` is None again.
 
-For each Node taken: run its VJPs, sum what reaches each input (a tensor used twice gets
-both contributions, reduced to its shape if the forward broadcast it), and, unless
-``retain_graph``, drop its saved values: the memory is released at once, and a second
-backward through the same Node raises an error that says what to do. Leaves accumulate
-into ``.grad`` (``backward``) or are returned (``grad``) once the pass is over.
+For each Node taken (:func:`backward_pass`): run its VJPs, send what they return to the
+parents (summed down to a parent's shape where the forward broadcast it), and, unless the
+graph is retained, drop the saved values, so that memory is released at once and a second
+pass through the same Node raises an error that says what to do. Leaves collect their
+gradients, which :func:`backward` accumulates into ``.grad`` and :func:`grad` returns.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from heapq import heappop, heappush
@@ -26,11 +27,11 @@ from typing import Any
 import numpy as np
 
 from .mode import _mode
-from .ops import sum_to
-from .primitive import Node
+from .node import _FREED, Node, graph_done, last_change, track_graph
+from .ops import astype, clone, sum_to
 from .tensor import Tensor, _alias, _make
 
-StepHook = Callable[[Node, Any, dict], None]
+Visit = Callable[[Node, Any, dict], None]
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -41,141 +42,220 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def _tensor_inputs(node: Node) -> tuple[Any, tuple]:
-    """``ans`` and ``args`` of a Node as Tensors wired into the graph, for create_graph."""
-    args = list(node.args)
-    if node.op.save_inputs:
-        for i, p in enumerate(node.parents):
-            if p is not None:
-                args[i] = _alias(args[i], p) if p.__class__ is Node else p
-    ans = _alias(node.out, node)
-    return ans, tuple(args)
+def _describe(p: Any) -> str:
+    if p.__class__ is Node:
+        return f"the output of '{p.op.name}' (shape {p.shape})"
+    name = f" '{p.name}'" if p.name else ""
+    return f"the leaf{name} of shape {p.shape}"
 
 
-def _propagate(
-    outputs: Sequence[Tensor],
-    seeds: Sequence[Any],
-    create_graph: bool,
-    retain_graph: bool,
-    capture: dict[int, Any] | None = None,
-    on_step: StepHook | None = None,
-    fill_grads: bool = False,
-) -> dict[int, list]:
-    """Seed the outputs with their gradients and run the backward pass.
+def _changed_error(node: Node, what: str) -> RuntimeError:
+    return RuntimeError(
+        f"backward through '{node.op.name}': {what}, which '{node.op.name}' saved to compute its gradient, "
+        "was changed in place after the operation used it (PyTorch: \"one of the variables needed for "
+        "gradient computation has been modified by an inplace operation\"). Run backward() before the "
+        "change (e.g. before the optimizer step), or change a copy (t.clone())."
+    )
 
-    Returns the leaf gradients as {id(leaf): [leaf, gradient]}. The gradient reaching a Node
-    whose id is a key of ``capture`` is stored there; ``on_step(node, grad, leaf_grads)`` is
-    called after each Node's VJPs have run. With ``fill_grads``, intermediate tensors that
-    called ``retain_grad()`` accumulate their gradient in ``.grad``, and with ``retain_graph``
-    too (not ``create_graph``: that would make cycles) each Node keeps it in ``node.grad``.
+
+def _check_saved(node: Node) -> None:
+    """Raise if a value ``node`` saved was changed in place after the node was recorded."""
+    op = node.op
+    if op.saves_inputs:
+        for p in node.parents:
+            if p is None:
+                continue
+            stamp = p.modified if p.__class__ is Node else getattr(p, "_version", 0)
+            if stamp and stamp > node.seq:
+                raise _changed_error(node, _describe(p))
+    if op.saves_ans and node.modified:
+        raise _changed_error(node, "its own output")
+
+
+def _as_tensors(node: Node, ans: Any, a0: Any, a1: Any) -> tuple[Any, Any, Any]:
+    """``ans`` and the saved inputs as Tensors wired into the graph, for create_graph: a VJP
+    then records how its result depends on them (the second derivative flows through them)."""
+    if ans is not None:
+        ans = _alias(ans, node)
+    op = node.op
+    if op.saves_inputs:
+        if op.arity == 1:
+            a0 = _wired(a0, node.p0)
+        elif op.arity == 2:
+            a0, a1 = _wired(a0, node.p0), _wired(a1, node.p1)
+        else:
+            parents = node.p0
+            a0 = tuple(_wired(v, parents[i]) if i < len(parents) else v for i, v in enumerate(a0))
+    return ans, a0, a1
+
+
+def _wired(value: Any, parent: Any) -> Any:
+    """A saved input as a Tensor: the leaf itself, or an alias of the Node that made it."""
+    if parent is None:
+        return value
+    return _alias(value, parent) if parent.__class__ is Node else parent
+
+
+def needed_nodes(outputs: Sequence[Any], targets: set[int]) -> set[int]:
+    """The ids of the Nodes and leaves behind ``outputs`` from which a target (by id) can be
+    reached: the part of the graph a gradient with respect to the targets has to go through."""
+    needed: set[int] = set()
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(o, False) for o in outputs]
+    while stack:
+        item, children_done = stack.pop()
+        key = id(item)
+        if children_done:
+            if key in targets or (item.__class__ is Node and any(
+                    p is not None and id(p) in needed for p in item.parents)):
+                needed.add(key)
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((item, True))
+        if item.__class__ is Node:
+            stack.extend((p, False) for p in item.parents if p is not None and id(p) not in seen)
+    return needed
+
+
+def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, retain_graph: bool = False,
+                  needed: set[int] | None = None, visit: Visit | None = None,
+                  fill_retained: bool = False) -> dict[int, list]:
+    """Propagate ``seeds`` ((Node or leaf, gradient) pairs) to the leaves; returns their
+    gradients as {id(leaf): [leaf, gradient]}.
+
+    Args:
+        create_graph: run the VJPs in grad mode on Tensors, so the gradients have a graph.
+        retain_graph: keep the saved values (else each Node drops them once used).
+        needed: only send gradients to the Nodes and leaves whose ids are in it (see
+            :func:`needed_nodes`); None sends them everywhere.
+        visit: called as ``visit(node, gradient, leaf_grads)`` once each Node's VJPs have run.
+        fill_retained: accumulate the gradient of every tensor that called ``retain_grad()``
+            into its ``.grad`` (what ``backward()`` does; ``grad()`` does not).
     """
     leaf_grads: dict[int, list] = {}
     heap: list[tuple[int, Node]] = []
-    for t, g in zip(outputs, seeds):
-        node = t._node
-        if node is None:  # the output is a leaf itself
-            entry = leaf_grads.get(id(t))
-            leaf_grads[id(t)] = [t, g if entry is None else entry[1] + g]
-            continue
-        if node.args is None:
-            raise _freed_error(node)
-        if node.pending is None:
-            node.pending = g
-            heappush(heap, (-node.seq, node))
-        else:  # the same output given twice
-            node.pending = node.pending + g
-    keep_node_grads = fill_grads and retain_graph and not create_graph  # for drawings; no cycles
     push, pop = heappush, heappop
-    prev = _mode.enabled
+
+    def send(p: Any, gi: Any, name: str) -> None:
+        if p.__class__ is Node:
+            if gi.shape != p.shape:  # the forward broadcast this input: sum back to its shape
+                gi = sum_to(gi, p.shape, name)
+            if p.pending is None:  # first contribution: p joins the heap
+                p.pending = gi
+                push(heap, (-p.seq, p))
+            else:
+                p.pending = p.pending + gi
+        else:
+            if gi.shape != p.data.shape:
+                gi = sum_to(gi, p.data.shape, name)
+            entry = leaf_grads.get(id(p))
+            if entry is None:
+                leaf_grads[id(p)] = [p, gi]
+            else:
+                entry[1] = entry[1] + gi
+
+    for target, g in seeds:
+        send(target, g, "the seed")
+    watermark = last_change.seq  # Nodes older than the latest in-place change get checked
+    prev, gc_was_on = _mode.enabled, gc.isenabled()
     _mode.enabled = create_graph  # VJPs record a graph only when asked to
+    gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
     try:
         while heap:
-            node = pop(heap)[1]  # every node pushed was checked: its saved values are there
+            node = pop(heap)[1]
             g = node.pending
             node.pending = None
-            if fill_grads:
-                if node.retain is not None:  # retain_grad() was called on the output
-                    t = node.retain()
-                    if t is not None:
-                        _accumulate(t, g if create_graph else _make(np.array(g)))
-                if keep_node_grads:
-                    node.grad = g if node.grad is None else node.grad + g
-            if capture is not None and id(node) in capture:
-                capture[id(node)] = g
+            op = node.op
+            ans, a0, a1 = node.out, node.a0, node.a1
+            if a0 is _FREED:
+                raise _freed_error(node)
+            if node.seq < watermark:
+                _check_saved(node)
+            if node.extra is not None and fill_retained:
+                _fill_retained(node, g, create_graph)
             if create_graph:
-                ans, args = _tensor_inputs(node)
+                ans, a0, a1 = _as_tensors(node, ans, a0, a1)
+            name = op.name
+            if op.arity == 2:
+                p = node.p0
+                if p is not None and (needed is None or id(p) in needed):
+                    send(p, op.vjps[0](g, ans, a0, a1), name)
+                p = node.p1
+                if p is not None and (needed is None or id(p) in needed):
+                    send(p, op.vjps[1](g, ans, a0, a1), name)
+            elif op.arity == 1:
+                p = node.p0
+                if needed is None or id(p) in needed:
+                    send(p, op.vjps[0](g, ans, a0, *a1), name)
             else:
-                ans, args = node.out, node.args
-            for p, vjp in zip(node.parents, node.op.vjps):
-                if p is None:
-                    continue
-                gi = vjp(g, ans, *args)
-                if p.__class__ is Node:
-                    out = p.out
-                    if out is None:  # part of a graph an earlier backward consumed
-                        raise _freed_error(p)
-                    if gi.shape != out.shape:  # the forward broadcast this input: sum back to its shape
-                        gi = sum_to(gi, out.shape)
-                    pending = p.pending
-                    if pending is None:  # first contribution: p joins the heap
-                        p.pending = gi
-                        push(heap, (-p.seq, p))
-                    else:
-                        p.pending = pending + gi
-                else:
-                    if gi.shape != p.data.shape:
-                        gi = sum_to(gi, p.data.shape)
-                    entry = leaf_grads.get(id(p))
-                    if entry is None:
-                        leaf_grads[id(p)] = [p, gi]
-                    else:
-                        entry[1] = entry[1] + gi
-            if not retain_graph:  # free the saved values, keep the structure (and the shape)
-                node._shape = node.out.shape
-                node.args = node.out = None
-            if on_step is not None:
-                on_step(node, g, leaf_grads)
+                for i, p in enumerate(node.p0):
+                    if p is not None and (needed is None or id(p) in needed):
+                        send(p, op.vjps[i](g, ans, *a0), name)
+            if not retain_graph:  # free the saved values; the structure and the shape stay
+                node.a0, node.a1, node.out = _FREED, None, None
+            if visit is not None:
+                visit(node, g, leaf_grads)
     except BaseException:
         for _, node in heap:  # leave no half-summed gradient behind for the next pass
             node.pending = None
         raise
     finally:
         _mode.enabled = prev
+        if gc_was_on:
+            gc.enable()
     return leaf_grads
+
+
+def _fill_retained(node: Node, g: Any, create_graph: bool) -> None:
+    """``.grad`` += g for the tensor ``node`` made, if it called ``retain_grad()`` and is alive."""
+    retain = node.extra.retain
+    t = retain() if retain is not None else None
+    if t is not None:
+        _accumulate(t, _gradient_tensor(t, g, create_graph, set()))
 
 
 def _accumulate(t: Tensor, g: Tensor) -> None:
     """t.grad += g, as a new Tensor (a gradient already handed out is never changed in place)."""
-    if t.grad is None:
-        t.grad = g
-    elif g.requires_grad or t.grad.requires_grad:
-        t.grad = t.grad + g
+    old = t.grad
+    if old is None:
+        t._grad = g
+    elif g.requires_grad or old.requires_grad:
+        t._grad = old + g
     else:
-        t.grad = _make(t.grad.data + g.data)
+        t._grad = _make(old.data + g.data)
 
 
-def _leaf_grad(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Any:
-    """The gradient of ``leaf`` in the leaf's dtype and shape (a Tensor under create_graph).
+def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Tensor:
+    """The gradient of ``t`` as a Tensor of t's dtype and shape, owned by t alone.
 
     VJPs pass gradients through without copying (x + y hands the same array to both inputs),
-    so a gradient that is a view, or already given to another leaf, is copied: no two .grad
-    arrays share memory, and editing one in place cannot change another.
+    so a gradient that is a view, or already given to another tensor, is copied: no two
+    gradients share memory, and editing one in place cannot change another.
     """
-    if create_graph:
-        return g if isinstance(g, Tensor) else _make(np.asarray(g))
-    if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
-        g = np.array(g)
-    handed_out.add(id(g))
-    dtype = leaf.data.dtype
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    if g.shape != leaf.data.shape:  # a VJP broke the invariant: say so rather than mis-train
-        raise RuntimeError(f"internal error: gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
-    return _make(g)
+    shape, dtype = t.data.shape, t.data.dtype
+    if isinstance(g, Tensor):  # create_graph: keep the graph, convert with recorded operations
+        if g.dtype != dtype:
+            g = astype(g, dtype, g.dtype)
+        if id(g) in handed_out:  # given to another tensor already: a recorded copy of its own
+            g = clone(g)
+        handed_out.add(id(g))
+    else:
+        if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
+            g = np.array(g, dtype=dtype)
+        elif g.dtype != dtype:
+            g = g.astype(dtype)
+        handed_out.add(id(g))
+        g = _make(g[()] if g.ndim == 0 else g)
+    if g.shape != shape:  # a VJP broke the invariant: say so rather than mis-train
+        raise RuntimeError(f"internal error: a gradient of shape {g.shape} for a tensor of shape {shape}")
+    return g
 
 
 def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
     """The starting gradient for ``output``: ones for a one-element output, else ``gradient``."""
+    dtype = output.dtype
     if gradient is None:
         if output.data.size != 1:
             raise RuntimeError(
@@ -183,27 +263,34 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
                 "pass the gradient of the output explicitly (backward(gradient=...)), or reduce it "
                 "first (.sum() or .mean())"
             )
-        g = np.ones(output.shape, dtype=output.dtype)
-        return _make(g) if create_graph else g
-    if isinstance(gradient, Tensor):
-        g_shape = gradient.shape
+        g = np.ones(output.shape, dtype=dtype)
+    elif isinstance(gradient, Tensor):
+        if gradient.shape != output.shape:
+            raise ValueError(f"{what}: gradient of shape {gradient.shape} given for an output of shape {output.shape}")
+        if create_graph:
+            return gradient if gradient.dtype == dtype else gradient.astype(dtype)  # type: ignore[attr-defined]
+        g = np.array(gradient.data, dtype=dtype)
     else:
-        gradient = np.array(gradient, dtype=output.dtype)
-        g_shape = gradient.shape
-    if g_shape != output.shape:
-        raise ValueError(f"{what}: gradient of shape {g_shape} given for an output of shape {output.shape}")
-    if create_graph:
-        return gradient if isinstance(gradient, Tensor) else _make(gradient)
-    return np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=output.dtype)
+        try:
+            g = np.array(gradient, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{what}: cannot use a {type(gradient).__name__} as the gradient ({e})") from None
+        if g.shape != output.shape:
+            raise ValueError(f"{what}: gradient of shape {g.shape} given for an output of shape {output.shape}")
+    g = g[()] if g.ndim == 0 else g
+    return _make(g) if create_graph else g
 
 
-def backward(
-    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
-) -> None:
+def _start(t: Tensor) -> Any:
+    """Where a backward pass from ``t`` starts: its Node, or the leaf itself."""
+    return t._node if t._node is not None else t
+
+
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Sequence[Tensor] | None = None) -> None:
     """Accumulate the gradient of ``tensor`` into ``.grad`` of every leaf it depends on.
 
-    As in PyTorch, an intermediate tensor gets ``.grad`` only if it called ``retain_grad()``;
-    with ``retain_graph=True`` every node keeps its gradient too, for drawings.
+    As in PyTorch, an intermediate tensor gets ``.grad`` only if it called ``retain_grad()``.
 
     Args:
         tensor: the output. Without ``gradient`` it must have one element (a loss).
@@ -212,6 +299,8 @@ def backward(
         retain_graph: keep the graph's saved values for another backward (default: create_graph).
         create_graph: record the backward pass itself, so that the gradients have a graph and
             can be differentiated again (Hessian-vector products, gradient penalties).
+        inputs: only these leaves get ``.grad`` (and only the part of the graph that leads to
+            them is run), as PyTorch's ``backward(inputs=...)``.
 
     Leaves accumulate: call ``zero_grad()`` (or set ``.grad = None``) between steps.
 
@@ -220,29 +309,37 @@ def backward(
     >>> x.grad
     Tensor(6.)
     """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"backward(): expected a Tensor, got {type(tensor).__name__}")
     if not tensor.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad, so no graph was recorded for it. "
             "Create the inputs you differentiate with requires_grad=True, and do not compute "
             "the output under no_grad()."
         )
-    retain = create_graph if retain_graph is None else retain_graph
+    retain = create_graph if retain_graph is None else bool(retain_graph)
     seed = _seed(tensor, gradient, create_graph, "backward()")
-    leaf_grads = _propagate([tensor], [seed], create_graph, retain, fill_grads=True)
+    needed = None
+    if inputs is not None:
+        targets = _as_tensor_list(inputs, "inputs", "backward()")
+        for i, t in enumerate(targets):
+            if not t.requires_grad or t._node is not None:
+                raise RuntimeError(f"backward(): inputs[{i}] must be a leaf that requires grad")
+        needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
+    leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
     handed_out: set[int] = set()
     for leaf, g in leaf_grads.values():
-        g = _leaf_grad(leaf, g, create_graph, handed_out)
-        if leaf.grad is None:  # the usual case in a training loop, after zero_grad()
-            leaf.grad = g
-        else:
-            _accumulate(leaf, g)
+        _accumulate(leaf, _gradient_tensor(leaf, g, create_graph, handed_out))
+    if create_graph:  # each leaf now refers to a graph that refers to the leaf: let the GC see it
+        track_graph(leaf.grad._node for leaf, _ in leaf_grads.values() if leaf.grad._node is not None)
+    graph_done()
 
 
-def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:
+def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str, caller: str = "grad()") -> list[Tensor]:
     items = [x] if isinstance(x, Tensor) else list(x)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
-            raise TypeError(f"grad(): {what}[{i}] is a {type(t).__name__}, not a Tensor")
+            raise TypeError(f"{caller}: {what}[{i}] is a {type(t).__name__}, not a Tensor")
     return items
 
 
@@ -259,6 +356,10 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
+
+    Only the part of the graph between the outputs and the inputs runs: the gradient with
+    respect to the last layer's weights costs one layer, and with ``create_graph`` only that
+    part is recorded.
 
     Args:
         outputs: a Tensor or a sequence of them; their gradients are summed.
@@ -287,18 +388,31 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad(): {_label(t, 'inputs', i)} does not require grad")
-    seeds = [_seed(t, g, create_graph, f"grad() for outputs[{i}]") for i, (t, g) in enumerate(zip(outs, grad_outputs))]
-    retain = create_graph if retain_graph is None else retain_graph
-    capture: dict[int, Any] = {id(t._node): None for t in ins if t._node is not None}
-    leaf_grads = _propagate(outs, seeds, create_graph, retain, capture)
+    seeds = [(_start(t), _seed(t, g, create_graph, f"grad() for outputs[{i}]"))
+             for i, (t, g) in enumerate(zip(outs, grad_outputs))]
+    retain = create_graph if retain_graph is None else bool(retain_graph)
+    starts = [_start(t) for t in ins]
+    needed = needed_nodes([s for s, _ in seeds], {id(s) for s in starts})
+    captured: dict[int, Any] = {}
+    node_inputs = {id(s) for s in starts if s.__class__ is Node}
+
+    def capture(node: Node, g: Any, _: dict) -> None:
+        if id(node) in node_inputs:
+            captured[id(node)] = g
+
+    # A seed that is itself an input (grad(y, [y])) never passes through the heap: note it first.
+    for start, g in seeds:
+        if id(start) in node_inputs:
+            captured[id(start)] = g if id(start) not in captured else captured[id(start)] + g
+    leaf_grads = backward_pass(seeds, create_graph, retain, needed, capture)
     handed_out: set[int] = set()
     result: list[Tensor | None] = []
-    for i, t in enumerate(ins):
-        if t._node is None:
-            entry = leaf_grads.get(id(t))
-            g = None if entry is None else entry[1]
+    for i, (t, start) in enumerate(zip(ins, starts)):
+        if start.__class__ is Node:
+            g = captured.get(id(start))
         else:
-            g = capture.get(id(t._node))
+            entry = leaf_grads.get(id(start))
+            g = None if entry is None else entry[1]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -307,7 +421,8 @@ def grad(
                 )
             result.append(None)
         else:
-            result.append(_leaf_grad(t, g, create_graph, handed_out))
+            result.append(_gradient_tensor(t, g, create_graph, handed_out))
+    graph_done()
     return tuple(result)
 
 
@@ -316,28 +431,35 @@ class BackwardStep:
     """One step of a backward pass, as :func:`trace_backward` records it.
 
     Attributes:
-        node: the Node whose VJPs ran in this step.
+        node: the Node whose VJPs run in this step.
         grad: the gradient that had reached that node (d root / d node output).
-        leaf_grads: each leaf's gradient summed so far, keyed by id(leaf).
+        leaf_grads: each leaf's gradient summed so far (this step included), keyed by id(leaf).
     """
 
     node: Node
-    grad: np.ndarray
-    leaf_grads: dict[int, np.ndarray]
+    grad: Any
+    leaf_grads: dict[int, Any]
 
 
-def trace_backward(root: Tensor, gradient: Any = None) -> list[BackwardStep]:
+def trace_backward(root: Tensor, gradient: Any = None, max_steps: int | None = None) -> list[BackwardStep]:
     """Run backward from ``root`` step by step, recording each step; ``.grad`` is untouched.
 
-    The graph is retained. Used by ``viz.backward_tour`` to draw the pass as it happens.
+    The graph is retained. Used by ``viz`` to draw the pass as it happens and to show every
+    node's gradient. ``max_steps`` refuses graphs with more Nodes than that (the recording
+    keeps one copy of the leaf gradients per step).
     """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"trace_backward(): expected a Tensor, got {type(root).__name__}")
     if not root.requires_grad:
         raise RuntimeError("trace_backward(): the tensor does not require grad (no graph was recorded)")
     steps: list[BackwardStep] = []
 
     def record(node: Node, g: Any, leaf_grads: dict) -> None:
+        if max_steps is not None and len(steps) >= max_steps:
+            raise ValueError(f"trace_backward(): the graph has more than {max_steps} operations (max_steps)")
         leaves = {k: np.array(v[1]) for k, v in leaf_grads.items()}
         steps.append(BackwardStep(node, np.array(g), leaves))
 
-    _propagate([root], [_seed(root, gradient, False, "trace_backward()")], False, True, on_step=record)
+    backward_pass([(_start(root), _seed(root, gradient, False, "trace_backward()"))], False, True, visit=record)
+    graph_done()
     return steps

@@ -1,20 +1,30 @@
 """Composites: activations and losses built only from the primitives in ``ops.py``.
 
 Nothing here has a hand-written derivative: backward goes through the primitives each one
-is made of. The care is numerical: every function stays finite, in value and gradient, at
-inputs of +-1000 (see each docstring for how). Like the primitives, these accept Tensors
-(and return Tensors) or plain numpy values (and return numpy values).
+is made of. The care is numerical and structural:
+
+* every function stays finite, in value and gradient, at inputs of +-1000;
+* a function whose true value is smooth (sigmoid, softplus, the losses) is written so that its
+  derivatives of every order are the true ones, at 0 too: each ``where`` picks between two
+  formulas that are both exact everywhere, instead of going through the kink of ``abs`` or
+  ``maximum``;
+* masks and shifts (a sign, a row maximum) are computed with primitives from the inputs, so a
+  compiled step recomputes them;
+* constants are Python numbers, so float32 inputs give float32 results and gradients.
+
+Like the primitives, these accept Tensors (and return Tensors) or plain numpy values (and
+return numpy values).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
 
 from . import ops
-from .ops import _data, abs, exp, log, log1p, maximum, tanh, where
+from .ops import _axes, _data, detach, exp, greater_equal, isfinite, log, log1p, where
+from .registry import tensor_method
 from .tensor import Tensor
 
 Reduction = Literal["mean", "sum", "none"]
@@ -24,71 +34,98 @@ __all__ = [
     "mse", "bce", "bce_with_logits", "cross_entropy", "one_hot",
 ]
 
+tanh = ops.tanh
+
 
 # ------------------------------------------------------------------------------ activations
 
+@tensor_method("relu", kind="composite", primitives=("threshold",))
 def relu(x: Any) -> Any:
     """max(x, 0), as threshold(x, 0, 0). Its gradient is 1 where x > 0 and 0 elsewhere, 0 at
-    x = 0 included (as PyTorch and micrograd); nan stays nan (as PyTorch)."""
+    x = 0 included (as PyTorch and micrograd); a nan input gives nan and gets the gradient."""
     return ops.threshold(x, 0.0, 0.0)
 
 
+def _neg_abs(x: Any, nonneg: Any) -> Any:
+    """-|x| as the branch of each sign: -x where x >= 0, x elsewhere. At 0 the slope is the
+    x >= 0 side's (-1), where abs's would be 0; away from 0 the two are the same function."""
+    return where(nonneg, -x, x)
+
+
+@tensor_method("sigmoid", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "add", "div"))
 def sigmoid(x: Any) -> Any:
     """σ(x) = 1 / (1 + e^-x);  dσ/dx = σ(x) (1 - σ(x)).
 
     Computed from e = exp(-|x|), which lies in (0, 1] and cannot overflow:
-    σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0. Both branches are finite
-    everywhere, so ``where`` passes no nan back (0 * inf = nan is the trap). -|x| is x times
-    a constant sign chosen with the same test as the branch, so that at x = 0 the derivative
-    is the x >= 0 side's, 1/4 (abs would give 0 there: its derivative at 0 is 0).
+    σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0. Both formulas are σ itself,
+    exactly, on their side and beyond, so ``where`` passes no nan back (0 * inf = nan is the
+    trap) and every derivative is σ's, at 0 too.
     """
-    nonneg = _data(x) >= 0
-    e = exp(x * np.where(nonneg, -1.0, 1.0))
-    return where(nonneg, 1.0, e) / (1 + e)
+    nonneg = greater_equal(x, 0.0)
+    e = exp(_neg_abs(x, nonneg))
+    return where(nonneg, 1.0, e) / (e + 1.0)
 
 
+@tensor_method("softplus", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "log1p", "add"))
 def softplus(x: Any) -> Any:
-    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|);  d/dx = σ(x).
+    """log(1 + e^x);  d/dx = σ(x).
 
-    At x = 0 the tie in max(x, 0) sends half the gradient each way, which gives σ(0) = 1/2.
+    As x + log1p(e^-x) for x >= 0 and log1p(e^x) for x < 0: two exact formulas, neither of
+    which can overflow, picked by sign. Every derivative is therefore exact at 0 too (the second
+    is σ'(0) = 1/4), where max(x, 0) + log1p(e^-|x|) gives 0 from the kinks of max and abs.
     """
-    return maximum(x, 0.0) + log1p(exp(-abs(x)))
+    nonneg = greater_equal(x, 0.0)
+    return where(nonneg, x, 0.0) + log1p(exp(_neg_abs(x, nonneg)))
 
 
-def _max_along(x: Any, axis: Any, name: str) -> np.ndarray:
-    """The (constant) max of x along axis, kept as size-1 axes; 0 where it is infinite.
-
-    Subtracting it changes nothing mathematically and makes every exponential at most 1.
-    """
-    xd = np.asarray(_data(x))
-    try:
-        m = xd.max(axis=axis, keepdims=True)
-    except ValueError as e:  # numpy's AxisError, or an empty tensor
-        raise ValueError(f"{name}: {e} (tensor of shape {xd.shape})") from None
-    if math.isfinite(np.add.reduce(m, axis=None)):  # the usual case, in one pass
-        return m
-    return np.where(np.isfinite(m), m, 0.0)
+def _shift(x: Any, axis: Any, keepdims: bool = True) -> Any:
+    """The max of x along ``axis`` (kept as size-1 axes), cut from the graph, and 0 where it is
+    not finite. Subtracting it changes nothing mathematically and makes every exponential at
+    most 1; computed with primitives, so a compiled step recomputes it from its inputs."""
+    m = ops.max(detach(x), axis, keepdims)
+    return where(isfinite(m), m, 0.0)
 
 
+def _class_axis(x: Any, axis: int, name: str) -> int:
+    shape = np.shape(_data(x))
+    if not shape:
+        raise ValueError(f"{name}: needs at least one axis, got a 0-d tensor")
+    return ops._axis(axis, len(shape), name, shape)
+
+
+@tensor_method("softmax", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "div"))
 def softmax(x: Any, axis: int = -1) -> Any:
     """e^x_i / sum_j e^x_j along ``axis``, with the max subtracted first (the result is the same)."""
-    e = exp(x - _max_along(x, axis, "softmax"))
-    return e / ops.sum(e, axis, True)
+    a = _class_axis(x, axis, "softmax")
+    e = exp(x - _shift(x, (a,)))
+    return e / ops.sum(e, (a,), True)
 
 
+@tensor_method("log_softmax", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "log"))
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """x_i - log sum_j e^x_j along ``axis``, computed as z - log sum e^z with z = x - max x."""
-    z = x - _max_along(x, axis, "log_softmax")
-    return z - log(ops.sum(exp(z), axis, True))
+    a = _class_axis(x, axis, "log_softmax")
+    z = x - _shift(x, (a,))
+    return z - log(ops.sum(exp(z), (a,), True))
 
 
+@tensor_method("logsumexp", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "log",
+                                                          "add", "reshape"))
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """log sum e^x over ``axis``;  d/dx = softmax(x). Stable for any input scale."""
-    m = _max_along(x, axis, "logsumexp")
-    out = log(ops.sum(exp(x - m), axis, True)) + m
+    """log sum e^x over ``axis``;  d/dx = softmax(x). Stable for any input scale; over an empty
+    axis it is log 0 = -inf, as in PyTorch."""
+    xd = _data(x)
+    axes = _axes(axis, np.ndim(xd), "logsumexp", np.shape(xd))
+    empty = np.size(xd) == 0 or (axes is not None and any(np.shape(xd)[a] == 0 for a in axes))
+    if empty:  # no maximum to subtract: the sum of nothing is 0
+        with np.errstate(divide="ignore"):
+            return log(ops.sum(exp(x), axes, keepdims))
+    m = _shift(x, axes)
+    out = log(ops.sum(exp(x - m), axes, True)) + m
     if keepdims:
         return out
-    return ops.reshape(out, np.squeeze(m, axis=axis).shape)
+    kept = tuple(n for i, n in enumerate(np.shape(xd)) if axes is not None and i not in axes)
+    return ops.reshape(out, kept)
 
 
 # ------------------------------------------------------------------------------ losses
@@ -104,23 +141,31 @@ def _reduce(loss: Any, reduction: Reduction, name: str) -> Any:
 
 
 def _target_like(pred: Any, target: Any, name: str) -> Any:
-    """The target as a constant of the prediction's shape (a Tensor target keeps its graph)."""
+    """The target as a constant of the prediction's shape and float dtype (a Tensor target keeps
+    its graph)."""
     if not isinstance(target, Tensor):
-        target = np.asarray(target, dtype=np.result_type(_data(pred).dtype, np.float32))
-    if target.shape != pred.shape:
+        target = np.asarray(target)
+        if target.dtype.kind not in "fiub":
+            raise TypeError(f"{name}: the target must hold numbers, got dtype {target.dtype}")
+        dtype = _data(pred).dtype
+        target = target.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
+    if target.shape != np.shape(_data(pred)):
         raise ValueError(
-            f"{name}: prediction of shape {pred.shape} and target of shape {target.shape} differ; "
+            f"{name}: prediction of shape {np.shape(_data(pred))} and target of shape {target.shape} differ; "
             "reshape one of them (broadcasting them would silently compare every pair)"
         )
     return target
 
 
+@tensor_method("mse", kind="composite", primitives=("sub", "pow", "mean"), is_method=False)
 def mse(pred: Any, target: Any, reduction: Reduction = "mean") -> Any:
     """Mean squared error: mean((pred - target)^2)."""
     target = _target_like(pred, target, "mse")
     return _reduce((pred - target) ** 2, reduction, "mse")
 
 
+@tensor_method("bce", kind="composite", primitives=("clip", "log", "mul", "sub", "add", "neg", "mean"),
+               is_method=False)
 def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean") -> Any:
     """Binary cross-entropy of probabilities: -(t log p + (1 - t) log(1 - p)).
 
@@ -130,19 +175,20 @@ def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean
     target = _target_like(pred, target, "bce")
     eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
     p = ops.clip(pred, eps, 1.0 - eps)
-    loss = -(target * log(p) + (1 - target) * log(1 - p))
+    loss = -(target * log(p) + (1.0 - target) * log(1.0 - p))
     return _reduce(loss, reduction, "bce")
 
 
+@tensor_method("bce_with_logits", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "log1p",
+                                                                "add", "mul", "sub", "mean"), is_method=False)
 def bce_with_logits(logits: Any, target: Any, reduction: Reduction = "mean") -> Any:
-    """Binary cross-entropy of σ(x), from the score x:  max(x, 0) - x t + log(1 + e^-|x|).
+    """Binary cross-entropy of σ(x), from the score x:  softplus(x) - x t.
 
-    Equal to bce(sigmoid(x), t) but exact for any x: nothing overflows and nothing is clipped.
-    d/dx = σ(x) - t.
+    Equal to bce(sigmoid(x), t) but exact for any x: nothing overflows and nothing is clipped,
+    and it is smooth at every order (softplus is). d/dx = σ(x) - t.
     """
     target = _target_like(logits, target, "bce_with_logits")
-    loss = maximum(logits, 0.0) - logits * target + log1p(exp(-abs(logits)))
-    return _reduce(loss, reduction, "bce_with_logits")
+    return _reduce(softplus(logits) - logits * target, reduction, "bce_with_logits")
 
 
 def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
@@ -160,6 +206,7 @@ def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
     return idx
 
 
+@tensor_method("one_hot", kind="other", is_method=False, differentiable=False)
 def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``."""
     idx = _class_indices(indices, num_classes, "one_hot")
@@ -168,6 +215,9 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarr
     return out
 
 
+@tensor_method("cross_entropy", kind="composite",
+               primitives=("max", "isfinite", "where", "sub", "exp", "sum", "log", "mul", "getitem", "mean"),
+               is_method=False)
 def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> Any:
     """Softmax cross-entropy from raw scores, classes along the last axis.
 
@@ -176,29 +226,28 @@ def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> An
     (sum_c t_c) logsumexp(x) - sum_c t_c x_c with x shifted by its (constant) row max, which
     changes nothing but keeps every exponential at most 1. d/dx = softmax(x) sum_c t_c - t.
     """
-    xd = _data(logits)
-    shape = xd.shape
+    shape = np.shape(_data(logits))
     if len(shape) == 0:
         raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
+    last = (len(shape) - 1,)
     if isinstance(target, Tensor) and target.requires_grad:  # a target we differentiate too
         if target.shape != shape:
             raise ValueError(f"cross_entropy: a target that requires grad must have the logits' shape {shape}")
-        return _reduce(-ops.sum(log_softmax(logits, -1) * target, -1, False), reduction, "cross_entropy")
+        return _reduce(-ops.sum(log_softmax(logits, -1) * target, last, False), reduction, "cross_entropy")
     t = np.asarray(_data(target))
     if t.shape != shape and t.shape != shape[:-1]:
         raise ValueError(
             f"cross_entropy: target of shape {t.shape} fits neither class indices {shape[:-1]} "
             f"nor probabilities {shape} for logits of shape {shape}"
         )
-    z = logits - _max_along(logits, -1, "cross_entropy")
-    lse = log(ops.sum(exp(z), -1, False))
-    if t.shape == shape:  # probabilities (or one-hot rows): sum_c t_c z_c
-        weights = t.astype(xd.dtype, copy=False)
-        row_sums = weights.sum(axis=-1)
-        if not np.all(row_sums == 1.0):
-            lse = lse * row_sums
-        picked = ops.sum(z * weights, -1, False)
+    z = logits - _shift(logits, last)
+    lse = log(ops.sum(exp(z), last, False))
+    if t.shape == shape:  # probabilities (or one-hot rows): sum_c t_c z_c, lse weighted by sum_c t_c
+        weights = t.astype(_data(logits).dtype, copy=False)
+        lse = lse * weights.sum(axis=-1)  # exactly lse for rows that sum to 1
+        picked = ops.sum(z * weights, last, False)
     else:  # class indices: pick z at each row's class (repeated rows' gradients add up)
         idx = _class_indices(t, shape[-1], "cross_entropy")
         picked = ops.getitem(z, (*np.indices(idx.shape, sparse=True), idx))
     return _reduce(lse - picked, reduction, "cross_entropy")
+

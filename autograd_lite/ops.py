@@ -1,111 +1,275 @@
 """THE PRIMITIVE TABLE: each primitive's numpy forward beside its vector-Jacobian products.
 
-Read a row as calculus: ``exp = unary("exp", np.exp, lambda g, ans, x: g * ans)`` says
-d/dx e^x = e^x, so the gradient flowing back to x is ``g * ans``. A VJP receives the output's
-gradient ``g``, the output ``ans`` and the forward's arguments (with ``save_inputs=False``,
-only their shapes for one-argument ops and None for two-argument ones: what those VJPs need).
-Every VJP is written with the functions of this table and Python operators, which act on
-numpy arrays in a plain backward and on Tensors, recording a new graph, under
+Read a row as calculus: ``exp = unary("exp", np.exp, lambda g, ans, x: g * ans, saves="ans")``
+says d/dx e^x = e^x, so the gradient flowing back to x is ``g * ans``. A VJP receives the
+output's gradient ``g``, the output ``ans`` (when the row saves it) and the forward's arguments
+(when the row saves them; else the input's shape for one-argument ops, None for two), then the
+plain parameters. Every VJP is written with the functions of this table and Python operators,
+which act on numpy values in a plain backward and on Tensors, recording a new graph, under
 ``create_graph=True``: that is all higher-order gradients need.
 
-A binary VJP may return its gradient in the broadcast shape of the output; the engine then
-sums it down to the argument's shape with :func:`sum_to` (the adjoint of broadcasting), in one
-place for every op. Everything not here (sigmoid, softmax, losses...) is a composite in
-``functional.py``.
+Rules every VJP keeps:
+
+* masks come from the table's comparisons (``greater(x, y)``), never from raw arrays, so that
+  a compiled step recomputes them from its inputs;
+* constants are Python numbers or take ``g``'s dtype, so a float32 gradient stays float32;
+* a binary VJP may answer in the broadcast shape of the output: the engine sums it down to the
+  argument's shape with :func:`sum_to`, which only sums broadcast axes and adds or drops axes of
+  length 1, and raises on anything else;
+* nan: the gradient goes to the input the output came from; a nan input gives a nan output, so
+  it gets the gradient (relu, threshold, clip, maximum and minimum alike).
+
+After each row, the names under which it is reachable (a Tensor method, an ``al.`` function,
+an operator) are registered once (``autograd_lite.registry``). Everything not here (sigmoid,
+softmax, losses...) is a composite in ``functional.py``.
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .primitive import apply, binary, conditional, nary, per_argument, unary
-from .tensor import Tensor, _make
+from .registry import register, tensor_method
+from .tensor import Tensor, _make, as_tensor
 
 # Inside this module sum/abs/max/min are the primitives below, not Python's builtins.
 
+Axes = tuple[int, ...] | None
+
 
 def _data(v: Any) -> Any:
-    """The numpy value of a Tensor (or the value itself): for masks that carry no gradient."""
+    """The numpy value of a Tensor (or the value itself), for shapes and dtypes: never for masks."""
     return v.data if isinstance(v, Tensor) else v
 
 
-def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int or a tuple) as a tuple of non-negative ints."""
+def _t(x: Any) -> Tensor:
+    """An ``al.`` function's first argument as a Tensor (arrays and numbers are wrapped)."""
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+# ---------------------------------------------------------------------------------------
+# Comparisons and masks: not differentiable (bool results never require grad), but
+# primitives all the same, so that a compiled step recomputes every mask from its inputs.
+# ---------------------------------------------------------------------------------------
+less = binary("less", np.less, None, None, label="<", doc="x < y")
+less_equal = binary("less_equal", np.less_equal, None, None, label="<=", doc="x <= y")
+greater = binary("greater", np.greater, None, None, label=">", doc="x > y")
+greater_equal = binary("greater_equal", np.greater_equal, None, None, label=">=", doc="x >= y")
+equal = binary("equal", np.equal, None, None, label="==", doc="x == y")
+not_equal = binary("not_equal", np.not_equal, None, None, label="!=", doc="x != y")
+logical_and = binary("logical_and", np.logical_and, None, None, label="&", doc="x and y")
+logical_or = binary("logical_or", np.logical_or, None, None, label="|", doc="x or y")
+logical_not = unary("logical_not", np.logical_not, None, label="~", doc="not x")
+sign = unary("sign", np.sign, None, doc="-1, 0 or 1 (nan for nan)")
+isfinite = unary("isfinite", np.isfinite, None, doc="neither inf nor nan")
+isnan = unary("isnan", np.isnan, None, doc="x is nan")
+detach = unary("detach", lambda x: x, None, doc="x, cut from the graph")
+argmax = unary("argmax", lambda x, axis: np.argmax(x, axis), None, params=True, doc="index of the largest")
+argmin = unary("argmin", lambda x, axis: np.argmin(x, axis), None, params=True, doc="index of the smallest")
+
+for _name, _op, _dunder in [("less", less, "__lt__"), ("less_equal", less_equal, "__le__"),
+                            ("greater", greater, "__gt__"), ("greater_equal", greater_equal, "__ge__"),
+                            ("equal", equal, "__eq__"), ("not_equal", not_equal, "__ne__"),
+                            ("logical_and", logical_and, "__and__"), ("logical_or", logical_or, "__or__")]:
+    register(_name, _op, "primitive", operators=(_dunder,), differentiable=False)
+register("logical_not", logical_not, "primitive", operators=("__invert__",), differentiable=False)
+register("sign", sign, "primitive", differentiable=False)
+register("isfinite", isfinite, "primitive", differentiable=False)
+register("isnan", isnan, "primitive", differentiable=False)
+
+
+@tensor_method("detach", function=False, differentiable=False)
+def _detach_method(self: Tensor) -> Tensor:
+    """The same data (shared), cut from the graph: a leaf that does not require grad.
+
+    An in-place change of the detached tensor (``d += 1``) gives it a new buffer when the
+    original is part of a graph, so that the graph's saved values stay intact (PyTorch changes
+    both and refuses the later backward; here the graph stays right).
+    """
+    out = detach(self)
+    if self.requires_grad:
+        out._saved = True
+    return out
+
+
+@tensor_method("argmax", differentiable=False)
+def _argmax_method(self: Tensor, axis: int | None = None) -> Tensor:
+    """Index of the largest element (over all elements, or along ``axis``)."""
+    return argmax(self, None if axis is None else _axis(axis, self.ndim, "argmax"))
+
+
+@tensor_method("argmin", differentiable=False)
+def _argmin_method(self: Tensor, axis: int | None = None) -> Tensor:
+    """Index of the smallest element (over all elements, or along ``axis``)."""
+    return argmin(self, None if axis is None else _axis(axis, self.ndim, "argmin"))
+
+
+def _nan_or(mask: Any, x: Any) -> Any:
+    """``mask`` or x is nan: the elements where the gradient goes to x (see the nan rule)."""
+    return logical_or(mask, not_equal(x, x))
+
+
+# ---------------------------------------------------------------------------------------
+# Axes and shapes: checked and normalised where the call is made, so that a Node saves
+# non-negative axes (a mixed-sign permutation once inverted wrongly).
+# ---------------------------------------------------------------------------------------
+class AxisError(ValueError, IndexError):
+    """An axis out of range: a ValueError (as numpy's AxisError) and an IndexError (as PyTorch's)."""
+
+
+def _axis(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None) -> int:
+    """One axis as a non-negative int; a 0-d tensor accepts 0 and -1, as in PyTorch."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{name}: an axis must be an integer, got {axis!r}")
+    axis = int(axis)
+    n = builtins.max(ndim, 1)
+    if not -n <= axis < n:
+        what = f"a tensor of shape {shape}" if shape is not None else f"a {ndim}-d tensor"
+        raise AxisError(f"{name}: axis {axis} is out of range for {what} (valid axes: {-n}..{n - 1})")
+    return axis % n
+
+
+def _axes(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None) -> Axes:
+    """``axis`` (None, an int or a sequence of them) as None or a sorted tuple of distinct
+    non-negative axes. For 0-d tensors, 0 and -1 name no axis at all (PyTorch's rule)."""
     if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    return tuple(int(a) % ndim if ndim else int(a) for a in axis)
+        return None
+    items = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    axes = tuple(sorted(_axis(a, ndim, name, shape) for a in items))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: axis {axis} repeats an axis")
+    return () if ndim == 0 else axes
 
 
-def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+def _shape_arg(shape: tuple) -> tuple:
+    """Accept f(2, 3) and f((2, 3)) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def sum_to(g: Any, shape: tuple[int, ...], name: str = "an operation") -> Any:
     """Sum ``g`` down to ``shape``: the adjoint of broadcasting ("unbroadcast").
 
-    Leading axes that broadcasting added are summed away; axes of size 1 in ``shape`` are
-    summed with keepdims. d/dx of broadcast_to(x, s) is sum_to(g, x.shape).
+    Axes that broadcasting added in front are summed away, axes of length 1 in ``shape`` are
+    summed with keepdims, and axes of length 1 may be added or dropped. Anything else means a
+    VJP returned a gradient of the wrong shape: that is a bug, and it is raised, never
+    reshaped into place (a same-size reshape once hid a wrong permute gradient).
+    d/dx of broadcast_to(x, s) is sum_to(g, x.shape).
     """
     gshape = g.shape
     if gshape == shape:
         return g
-    if g.size == math.prod(shape):  # only axes of length 1 to drop: (1, 3) -> (3,) is a reshape
-        return reshape(g, shape)
-    lead = len(gshape) - len(shape)
-    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
-    if not ones:
-        return sum(g, tuple(range(lead)), False)
-    return reshape(sum(g, tuple(range(lead)) + ones, True), shape)
+    n = builtins.max(len(gshape), len(shape))
+    gp = (1,) * (n - len(gshape)) + gshape
+    sp = (1,) * (n - len(shape)) + shape
+    lead = n - len(gshape)
+    axes = []
+    for i, (a, b) in enumerate(zip(gp, sp)):
+        if a == b:
+            continue
+        if b != 1 or i < lead:
+            raise RuntimeError(
+                f"internal error in the VJP of '{name}': a gradient of shape {gshape} for a value of shape "
+                f"{shape}, which is not a broadcast of it (please report this)"
+            )
+        axes.append(i - lead)
+    if axes:
+        g = sum(g, tuple(axes), True)
+    return g if g.shape == shape else reshape(g, shape)
 
 
-def _unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+def _unreduce(g: Any, shape: tuple[int, ...], axes: Axes, keepdims: bool) -> Any:
     """Give a reduction's gradient its reduced axes back (as size 1), ready to broadcast."""
-    if keepdims or axis is None:  # a full reduction's 0-d result broadcasts as it is
+    if keepdims or axes is None or not axes:  # a full reduction's 0-d result broadcasts as it is
         return g
     kept = list(shape)
-    for a in _axes(axis, len(shape)):
+    for a in axes:
         kept[a] = 1
     return reshape(g, tuple(kept))
 
 
-def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
-    if axis is None:
+def _reduced_count(shape: tuple[int, ...], axes: Axes) -> int:
+    if axes is None:
         return math.prod(shape)
-    return math.prod(shape[a] for a in _axes(axis, len(shape)))
+    return math.prod(shape[a] for a in axes)
 
 
-def _sum_vjp(g: Any, ans: Any, xs: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+def _astype_like(v: Any, like: Any) -> Any:
+    """``v`` in ``like``'s dtype (a count or a mask joining a float32 gradient)."""
+    return astype(v, _data(like).dtype, _data(v).dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# VJPs that need more than one line.
+# ---------------------------------------------------------------------------------------
+def _sum_vjp(g: Any, ans: Any, xs: tuple[int, ...], axes: Axes, keepdims: bool) -> Any:
     """d sum(x)/dx = 1: every element of x gets the gradient of the sum it went into."""
-    return broadcast_to(_unreduce(g, xs, axis, keepdims), xs)
+    return broadcast_to(_unreduce(g, xs, axes, keepdims), xs)
 
 
-def _mean_vjp(g: Any, ans: Any, xs: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+def _mean_vjp(g: Any, ans: Any, xs: tuple[int, ...], axes: Axes, keepdims: bool) -> Any:
     """d mean(x)/dx = 1/n, n the number of elements averaged."""
-    return broadcast_to(_unreduce(g / _reduced_count(xs, axis), xs, axis, keepdims), xs)
+    return broadcast_to(_unreduce(g / _reduced_count(xs, axes), xs, axes, keepdims), xs)
 
 
-def _tie_weights(x: Any, y: Any) -> np.ndarray:
-    """Where maximum(x, y) takes x: 1, where x == y: 1/2 (ties share the gradient), else 0."""
-    xd, yd = _data(x), _data(y)
-    return (xd > yd) + 0.5 * (xd == yd)
+def _minmax_vjp(g: Any, ans: Any, x: Any, axes: Axes, keepdims: bool) -> Any:
+    """max/min over axes: the gradient goes to the extreme elements, split evenly between ties
+    (PyTorch's amax/amin do the same; its max(dim) picks one). A nan is the extreme: it gets it."""
+    shape = _data(x).shape
+    hit = _nan_or(equal(x, _unreduce(ans, shape, axes, keepdims)), x)
+    count = sum(hit, axes, True)
+    share = _unreduce(g, shape, axes, keepdims) / _astype_like(count, g)
+    return where(hit, share, 0.0)
 
 
-def _minmax_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """max/min over axis: the gradient goes to the extreme elements, split evenly between ties."""
-    xd = _data(x)
-    hit = xd == _unreduce(_data(ans), xd.shape, axis, keepdims)
-    share = hit / hit.sum(axis=_axes(axis, xd.ndim), keepdims=True)
-    return _unreduce(g, xd.shape, axis, keepdims) * share
+def _extreme_vjp(g: Any, x: Any, y: Any, larger: bool) -> Any:
+    """The share of ``x`` in maximum(x, y) (``larger``) or minimum(x, y): all of g where x is
+    the result (and where x is nan), half at ties, none elsewhere."""
+    wins = greater(x, y) if larger else less(x, y)
+    return where(_nan_or(wins, x), g, where(equal(x, y), g * 0.5, 0.0))
+
+
+def _extreme_vjp_y(g: Any, x: Any, y: Any, larger: bool) -> Any:
+    """The share of ``y``: as ``_extreme_vjp`` with the roles swapped, except that a nan x
+    takes the gradient (the result is x's nan)."""
+    wins = greater(y, x) if larger else less(y, x)
+    y_nan_alone = logical_and(not_equal(y, y), equal(x, x))
+    return where(logical_or(wins, y_nan_alone), g, where(equal(x, y), g * 0.5, 0.0))
 
 
 def _power_slope(x: Any, p: Any) -> Any:
-    """p x^(p-1), with the common square done in one multiplication."""
-    if isinstance(p, (int, float)) and p == 2:
-        return 2 * x
-    return p * x ** (p - 1)
+    """d/dx x^p = p x^(p-1), and exactly 0 where p = 0 (PyTorch's rule), at every order.
+
+    Where p is 0 the factor p makes the slope 0; the exponent there is set to 0, not -1, so
+    that x^(p-1) is 1 rather than inf at x = 0 (0 * inf would be nan, in this order and the
+    next: the next derivative applies this same rule to the exponent p - 1).
+    """
+    if isinstance(p, (int, float, np.number)) and not isinstance(p, bool):
+        p = p.item() if isinstance(p, np.number) else p  # a Python number keeps x's dtype
+        if p == 0:
+            return x * 0.0
+        if p == 1:
+            return power(x, 0.0)  # 1, with a graph that gives 0 for the next order
+        if p == 2:
+            return x * 2.0
+        return power(x, p - 1) * p
+    p_is_0 = equal(p, 0.0)
+    return power(x, where(p_is_0, 0.0, p - 1.0)) * p
+
+
+def _power_vjp_p(g: Any, ans: Any, x: Any, p: Any) -> Any:
+    """d/dp x^p = x^p log x; 0 where x = 0 and p >= 0 (the limit), nan where x < 0 (PyTorch's
+    rule). The logarithm is taken of a safe x there, so no inf reaches a later derivative."""
+    at_zero = logical_and(equal(x, 0.0), greater_equal(p, 0.0))
+    return g * ans * log(where(at_zero, 1.0, x))
 
 
 def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -116,8 +280,8 @@ def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n): outer product with y
         return expand_dims(g, -1) * y
     if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-        return squeeze(y @ expand_dims(g, -1), -1)
-    return g @ y.swapaxes(-1, -2)
+        return squeeze(matmul(y, expand_dims(g, -1)), -1)
+    return matmul(g, swapaxes(y, -1, -2))
 
 
 def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -127,8 +291,8 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
         return expand_dims(x, -1) * expand_dims(g, -2)
     if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return squeeze(x.swapaxes(-1, -2) @ expand_dims(g, -1), -1)
-    return x.swapaxes(-1, -2) @ g
+        return squeeze(matmul(swapaxes(x, -1, -2), expand_dims(g, -1)), -1)
+    return matmul(swapaxes(x, -1, -2), g)
 
 
 def _matmul_error(x: Any, y: Any) -> Exception:
@@ -146,10 +310,10 @@ def _matmul_error(x: Any, y: Any) -> Exception:
 
 
 def _affine_forward(x: Any, w: Any, b: Any) -> Any:
-    out = x @ w
+    out = np.matmul(x, w)
     if b is None:
         return out
-    if out.__class__ is np.ndarray and out.dtype == b.dtype:
+    if out.__class__ is np.ndarray and out.dtype == np.result_type(out, b):
         out += b  # in place: the product is a fresh array, so this saves an allocation
         return out
     return out + b
@@ -157,7 +321,7 @@ def _affine_forward(x: Any, w: Any, b: Any) -> Any:
 
 def _affine_vjp_x(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     """d(x W + b)/dx = g W^T."""
-    return g @ w.swapaxes(-1, -2)
+    return matmul(g, swapaxes(w, -1, -2))
 
 
 def _affine_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
@@ -166,20 +330,13 @@ def _affine_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
         return expand_dims(x, -1) * expand_dims(g, -2)
     if x.ndim > 2:
         x, g = reshape(x, (-1, x.shape[-1])), reshape(g, (-1, g.shape[-1]))
-    return x.swapaxes(-1, -2) @ g
+    return matmul(swapaxes(x, -1, -2), g)
 
 
 def _threshold_forward(x: Any, threshold: float, value: float) -> Any:
-    if value == threshold:  # max(x, t): the same numbers (nan kept, -0.0 -> 0.0), twice as fast
+    if value == threshold:  # max(x, t): the same numbers (nan kept), twice as fast as where
         return np.maximum(x, threshold)
     return np.where(x <= threshold, value, x)
-
-
-def _threshold_vjp(g: Any, ans: Any, x: Any, threshold: float, value: float) -> Any:
-    """1 where x > t, else 0. With value == t the output tells the same (ans > t), and it was
-    just read by the next layer's backward: still in cache, unlike x."""
-    passed = _data(ans) > threshold if value == threshold else ~(_data(x) <= threshold)
-    return where(passed, g, 0.0)
 
 
 def _mask_select(c: Any, x: Any, y: Any) -> Any:
@@ -192,10 +349,15 @@ def _mask_select(c: Any, x: Any, y: Any) -> Any:
             return x * c
         if x.__class__ is float and x == 0.0 and y.__class__ is np.ndarray and math.isfinite(_total(y)):
             return y * ~c
-    return np.where(c, x, y)
+    out = np.where(c, x, y)
+    return out[()] if out.ndim == 0 else out
 
 
 _total = functools.partial(np.add.reduce, axis=None)  # x.sum() without numpy's Python-level wrapper
+
+
+def _where_forward(c: Any, x: Any, y: Any) -> Any:
+    return np.where(c, x, y)
 
 
 def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:
@@ -207,6 +369,17 @@ def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:
     return x
 
 
+def _clip_vjp(g: Any, ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    """1 inside [lo, hi] (the bounds included, as PyTorch's clamp) and for nan, 0 outside."""
+    outside = None
+    if lo is not None:
+        outside = less(x, lo)
+    if hi is not None:
+        above = greater(x, hi)
+        outside = above if outside is None else logical_or(outside, above)
+    return g if outside is None else where(outside, 0.0, g)
+
+
 def _broadcast_forward(x: Any, shape: tuple[int, ...]) -> np.ndarray:
     # A writable copy; np.broadcast_to's read-only view costs ~3 us of Python-level checks.
     out = np.empty(shape, dtype=x.dtype if hasattr(x, "dtype") else np.result_type(x))
@@ -214,18 +387,14 @@ def _broadcast_forward(x: Any, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def _clip_mask(x: Any, lo: Any, hi: Any) -> np.ndarray:
-    xd = _data(x)
-    inside = np.ones(xd.shape, dtype=bool)
-    if lo is not None:
-        inside &= xd >= lo
-    if hi is not None:
-        inside &= xd <= hi
-    return inside
-
-
-def _inverse_permutation(axes: Sequence[int] | None) -> tuple[int, ...] | None:
-    return None if axes is None else tuple(np.argsort(axes))
+def _inverse_permutation(axes: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The permutation that undoes ``axes`` (non-negative, as transpose's method makes them)."""
+    if axes is None:
+        return None
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return tuple(inverse)
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -234,7 +403,7 @@ def _is_basic_index(index: Any) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-def _scatter_add_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+def _scatter_add_forward(g: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype if g.dtype.kind == "f" else np.float64)
     if _is_basic_index(index):
         out[index] = g
@@ -243,9 +412,25 @@ def _scatter_add_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> n
     return out
 
 
+def _index_put_forward(x: Any, v: Any, index: Any) -> np.ndarray:
+    out = np.array(x, copy=True)  # x's dtype: an in-place write does not change it
+    out[index] = v
+    return out
+
+
+def _pad_forward(x: Any, widths: tuple[tuple[int, int], ...]) -> np.ndarray:
+    out = np.zeros(tuple(n + a + b for n, (a, b) in zip(np.shape(x), widths)), dtype=np.result_type(x))
+    out[_pad_region(widths, np.shape(x))] = x
+    return out
+
+
+def _pad_region(widths: tuple[tuple[int, int], ...], shape: tuple[int, ...]) -> tuple[slice, ...]:
+    """Where the unpadded values sit inside the padded array."""
+    return tuple(slice(a, a + n) for n, (a, _) in zip(shape, widths))
+
+
 def _concatenate_vjp(i: int, g: Any, ans: Any, *args: Any) -> Any:
     *shapes, axis = args
-    axis = axis % len(shapes[i])
     start = 0
     for s in shapes[:i]:
         start += s[axis]
@@ -254,129 +439,323 @@ def _concatenate_vjp(i: int, g: Any, ans: Any, *args: Any) -> Any:
 
 def _stack_vjp(i: int, g: Any, ans: Any, *args: Any) -> Any:
     *shapes, axis = args
-    axis = axis % (len(shapes[i]) + 1)
     return getitem(g, (slice(None),) * axis + (i,))
+
+
+def _astype_forward(x: Any, dtype: np.dtype, source: np.dtype) -> Any:
+    return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype=dtype)[()]
+
+
+def _copy_forward(x: Any) -> Any:
+    return x.copy() if x.__class__ is np.ndarray else x  # a numpy scalar is immutable: itself
 
 
 # ---------------------------------------------------------------------------------------
 # The table. g: gradient of the output; ans: the output; x, y: the inputs (xs: a shape).
 # Binary VJPs may answer in the broadcast shape; the engine sums that down (sum_to).
 # ---------------------------------------------------------------------------------------
-
-add = binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, save_inputs=False, label="+")
-sub = binary("sub", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g, save_inputs=False, label="-")
-mul = binary("mul", np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, label="*")
-div = binary("div", np.divide,  # d(x/y)/dy = -x/y^2 = -ans/y
-             lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y, label="/")
-power = binary("pow", np.power,  # d/dx x^p = p x^(p-1);  d/dp x^p = x^p log x  (0 where x <= 0)
-               lambda g, ans, x, p: g * _power_slope(x, p),
-               lambda g, ans, x, p: g * ans * log(where(_data(x) > 0, x, 1.0)), label="**")
+add = binary("add", operator.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, saves="none",
+             label="+", ufunc=np.add, doc="x + y")
+sub = binary("sub", operator.sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g, saves="none",
+             label="-", ufunc=np.subtract, doc="x - y")
+mul = binary("mul", operator.mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x,
+             label="*", ufunc=np.multiply, doc="x y")
+div = binary("div", operator.truediv,  # d(x/y)/dy = -x/y^2 = -(x/y)/y, as PyTorch computes it
+             lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * (ans / y), saves="both",
+             label="/", ufunc=np.divide, doc="x / y")
+power = binary("pow", np.power,  # np.power, never **: numpy scalars' ** rounds differently from arrays'
+               lambda g, ans, x, p: g * _power_slope(x, p), _power_vjp_p, saves="both", label="**",
+               ufunc=np.power, doc="x^p")
 maximum = binary("maximum", np.maximum,  # ties: half the gradient to each side
-                 lambda g, ans, x, y: g * _tie_weights(x, y),
-                 lambda g, ans, x, y: g * _tie_weights(y, x), label="max")
+                 lambda g, ans, x, y: _extreme_vjp(g, x, y, True),
+                 lambda g, ans, x, y: _extreme_vjp_y(g, x, y, True), label="max", doc="elementwise max(x, y)")
 minimum = binary("minimum", np.minimum,
-                 lambda g, ans, x, y: g * _tie_weights(y, x),
-                 lambda g, ans, x, y: g * _tie_weights(x, y), label="min")
-matmul = binary("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y, label="@", on_error=_matmul_error)
-where = conditional("where", np.where,  # the gradient reaches only the branch taken
-                    lambda g, ans, c, x, y: where(c, g, 0.0),
-                    lambda g, ans, c, x, y: where(c, 0.0, g), numpy_forward=_mask_select)
+                 lambda g, ans, x, y: _extreme_vjp(g, x, y, False),
+                 lambda g, ans, x, y: _extreme_vjp_y(g, x, y, False), label="min", doc="elementwise min(x, y)")
+matmul = binary("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y, label="@", on_error=_matmul_error,
+                doc="x @ y (1-D, 2-D, batched)")
+where = conditional("where", _where_forward,  # the gradient reaches only the branch taken
+                    lambda g, ans, c, _: where(c, g, 0.0),
+                    lambda g, ans, c, _: where(c, 0.0, g), numpy_forward=_mask_select, doc="x where c, else y")
 
-neg = unary("neg", np.negative, lambda g, ans, xs: -g, save_inputs=False, label="neg")
-exp = unary("exp", np.exp, lambda g, ans, xs: g * ans, save_inputs=False)
-log = unary("log", np.log, lambda g, ans, x: g / x)
-log1p = unary("log1p", np.log1p, lambda g, ans, x: g / (1 + x))
-sqrt = unary("sqrt", np.sqrt, lambda g, ans, xs: g / (2 * ans), save_inputs=False)
-abs = unary("abs", np.abs, lambda g, ans, x: g * np.sign(_data(x)))  # d|x| = sign x (0 at 0)
-sin = unary("sin", np.sin, lambda g, ans, x: g * cos(x))
-cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x))
-tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1 - ans * ans), save_inputs=False)
-threshold = unary("threshold", _threshold_forward, _threshold_vjp, params=True)
-clip = unary("clip", _clip_forward, lambda g, ans, x, lo, hi: where(_clip_mask(x, lo, hi), g, 0.0), params=True)
+neg = unary("neg", operator.neg, lambda g, ans, xs: -g, saves="none", label="neg", doc="-x")
+exp = unary("exp", np.exp, lambda g, ans, xs: g * ans, saves="ans", doc="e^x")
+log = unary("log", np.log, lambda g, ans, x: g / x, doc="ln x")
+log1p = unary("log1p", np.log1p, lambda g, ans, x: g / (x + 1.0), doc="ln(1 + x)")
+sqrt = unary("sqrt", np.sqrt, lambda g, ans, xs: g / (ans * 2.0), saves="ans", doc="√x")
+abs = unary("abs", np.abs, lambda g, ans, x: g * sign(x), doc="|x| (gradient sign x: 0 at 0)")
+sin = unary("sin", np.sin, lambda g, ans, x: g * cos(x), doc="sin x")
+cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x), doc="cos x")
+tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1.0 - ans * ans), saves="ans", doc="tanh x")
+threshold = unary("threshold", _threshold_forward,  # passes g where x > t (and where x is nan)
+                  lambda g, ans, x, t, v: where(less_equal(x, t), 0.0, g), params=True,
+                  doc="x where x > t, else v")
+clip = unary("clip", _clip_forward, _clip_vjp, params=True, doc="x limited to [lo, hi]")
+astype = unary("astype", _astype_forward, lambda g, ans, xs, dtype, source: astype(g, source, dtype),
+               params=True, saves="none", doc="x converted to another dtype")
+clone = unary("clone", _copy_forward, lambda g, ans, xs: g, saves="none", doc="a copy of x")
 
-sum = unary("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims), _sum_vjp,
-            params=True, save_inputs=False)
-mean = unary("mean", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims) / _reduced_count(x.shape, axis),
-             _mean_vjp, params=True, save_inputs=False)
-max = unary("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,
-            params=True)
-min = unary("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis, keepdims=keepdims), _minmax_vjp,
-            params=True)
+sum = unary("sum", lambda x, axes, keepdims: np.add.reduce(x, axes, keepdims=keepdims), _sum_vjp,
+            params=True, saves="none", doc="sum over axes")
+mean = unary("mean", lambda x, axes, keepdims: np.add.reduce(x, axes, keepdims=keepdims)
+             / _reduced_count(np.shape(x), axes), _mean_vjp, params=True, saves="none", doc="mean over axes")
+max = unary("max", lambda x, axes, keepdims: np.maximum.reduce(x, axes, keepdims=keepdims), _minmax_vjp,
+            params=True, saves="both", doc="largest over axes (ties share the gradient)")
+min = unary("min", lambda x, axes, keepdims: np.minimum.reduce(x, axes, keepdims=keepdims), _minmax_vjp,
+            params=True, saves="both", doc="smallest over axes (ties share the gradient)")
 
-reshape = unary("reshape", lambda x, shape: x.reshape(shape), lambda g, ans, xs, shape: reshape(g, xs),
-                params=True, save_inputs=False)
-transpose = unary("transpose", lambda x, axes: x.transpose(axes),
-                  lambda g, ans, xs, axes: transpose(g, _inverse_permutation(axes)), params=True, save_inputs=False)
-broadcast_to = unary("broadcast_to", _broadcast_forward, lambda g, ans, xs, shape: sum_to(g, xs),
-                     params=True, save_inputs=False)
+reshape = unary("reshape", lambda x, shape: np.reshape(x, shape), lambda g, ans, xs, shape: reshape(g, xs),
+                params=True, saves="none", doc="the same values in another shape")
+transpose = unary("transpose", lambda x, axes: np.transpose(x, axes),
+                  lambda g, ans, xs, axes: transpose(g, _inverse_permutation(axes)), params=True, saves="none",
+                  doc="axes permuted")
+broadcast_to = unary("broadcast_to", _broadcast_forward, lambda g, ans, xs, shape: sum_to(g, xs, "broadcast_to"),
+                     params=True, saves="none", doc="x repeated along new or length-1 axes")
 expand_dims = unary("expand_dims", np.expand_dims, lambda g, ans, xs, axis: reshape(g, xs),
-                    params=True, save_inputs=False)
-squeeze = unary("squeeze", np.squeeze, lambda g, ans, xs, axis: reshape(g, xs), params=True, save_inputs=False)
+                    params=True, saves="none", doc="a new axis of length 1")
+squeeze = unary("squeeze", np.squeeze, lambda g, ans, xs, axis: reshape(g, xs), params=True, saves="none",
+                doc="axes of length 1 removed")
 getitem = unary("getitem", lambda x, index: x[index], lambda g, ans, xs, index: scatter_add(g, index, xs),
-                params=True, save_inputs=False, label="[]")
+                params=True, saves="none", label="[]", doc="x[index] (repeated indices accumulate)")
 # The adjoint of indexing: zeros of `shape` with g added at `index`. Its own VJP is indexing again.
 scatter_add = unary("scatter_add", _scatter_add_forward, lambda g, ans, gs, index, shape: getitem(g, index),
-                    params=True, save_inputs=False)
+                    params=True, saves="none", doc="zeros with x added at index (the adjoint of x[index])")
+pad = unary("pad", _pad_forward, lambda g, ans, xs, widths: getitem(g, _pad_region(widths, xs)),
+            params=True, saves="none", doc="x surrounded by zeros")
 
 # x W + b in one step (Dense): the seed's z = a W + b. d/db is g, summed over the batch by the engine.
-_affine = nary("affine", _affine_forward, (_affine_vjp_x, _affine_vjp_w, lambda g, ans, x, w, b: g), label="x@W+b")
+_affine = nary("affine", _affine_forward, (_affine_vjp_x, _affine_vjp_w, lambda g, ans, x, w, b: g), label="x@W+b",
+               doc="x W + b")
 _concatenate = nary("concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]),
-                    per_argument(_concatenate_vjp), save_inputs=False, label="cat")
-_stack = nary("stack", lambda *a: np.stack(a[:-1], axis=a[-1]), per_argument(_stack_vjp), save_inputs=False)
+                    per_argument(_concatenate_vjp), saves="none", label="cat", doc="tensors joined along an axis")
+_stack = nary("stack", lambda *a: np.stack(a[:-1], axis=a[-1]), per_argument(_stack_vjp), saves="none",
+              doc="tensors stacked along a new axis")
+# x with v written at index (t[index] = v, recorded): the gradient of the overwritten places is 0.
+_index_put_prim = nary("index_put", _index_put_forward,
+                  (lambda g, ans, xs, vs, index: _index_put(g, 0.0, index),
+                   lambda g, ans, xs, vs, index: getitem(g, index)), saves="none", label="[]=",
+                  doc="x with v written at index")
 
 
-def affine(x: Any, weight: Any, bias: Any = None) -> Any:
-    """x @ weight + bias, one primitive: weight of shape (in, out), bias (out,) or None.
+def _index_put(x: Any, v: Any, index: Any) -> Any:
+    return apply(_index_put_prim, (x, v), index)
 
-    The same numbers as the two operations, with one node instead of two and one array fewer.
-    """
-    ws = _data(weight).shape
-    if bias is not None and _data(bias).shape != ws[1:]:
-        raise ValueError(f"affine: bias of shape {_data(bias).shape} for a weight of shape {ws} (need ({ws[1]},))")
+
+# ---------------------------------------------------------------------------------------
+# The names users reach the table by (registered once per op).
+# ---------------------------------------------------------------------------------------
+def _reflected(op: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return op(other, self)
+
+    return method
+
+
+def _in_place(op: Any, what: str) -> Any:
+    """``t op= other`` and ``t.op_(other)``: the result written into t (see Tensor._change_in_place)."""
+    ufunc = op.prim.ufunc
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        def write() -> None:  # straight into the buffer, as numpy's -= does
+            ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+
+        return self._change_in_place(lambda: op(self, other), what, write, (other,))
+
+    method.__name__ = what
+    return method
+
+
+for _op, _name, _dunder, _what in [(add, "add", "add", "+="), (sub, "sub", "sub", "-="), (mul, "mul", "mul", "*="),
+                                   (div, "div", "truediv", "/="), (power, "pow", "pow", "**=")]:
+    # The op itself is the method and the operator (one call less on the hot path); add and
+    # mul are commutative, so they serve as their reflected forms too.
+    register(_name, _op, "primitive", operators=(f"__{_dunder}__",))
+    register(f"r{_name}", _op if _op in (add, mul) else _reflected(_op), "other", primitives=(_op.prim.name,),
+             is_method=False, function=False, operators=(f"__r{_dunder}__",))
+    _inplace = _in_place(_op, _what)
+    register(f"{_name}_", _inplace, "other", primitives=(_op.prim.name,), function=False,
+             operators=(f"__i{_dunder}__",))
+register("neg", neg, "primitive", operators=("__neg__",))
+register("matmul", matmul, "primitive", operators=("__matmul__",))
+register("rmatmul", _reflected(matmul), "other", primitives=("matmul",), is_method=False, function=False,
+         operators=("__rmatmul__",))
+register("maximum", maximum, "primitive")
+register("minimum", minimum, "primitive")
+for _op in (exp, log, log1p, sqrt, sin, cos, tanh, clone):
+    register(_op.__name__, _op, "primitive")
+register("abs", abs, "primitive", operators=("__abs__",))
+
+
+@tensor_method("where", is_method=False)
+def _where_function(condition: Any, x: Any, y: Any) -> Tensor:
+    """Elementwise ``x if condition else y``; the gradient reaches only the branch taken."""
+    out = where(condition, x, y)
+    return out if isinstance(out, Tensor) else _make(out)
+
+
+@tensor_method("clip", aliases=("clamp",))
+def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = None) -> Tensor:
+    """x limited to [min, max] (either may be None). The gradient is 1 inside (bounds included)."""
+    _no_out("clip", out)
+    if min is None and max is None:
+        raise ValueError("clip: give min, max or both")
+    return clip(self, _data(min), _data(max))
+
+
+_threshold = threshold
+
+
+@tensor_method("threshold")
+def _threshold_method(self: Tensor, threshold: float, value: float) -> Tensor:
+    """``value`` where x <= threshold, else x (PyTorch's F.threshold); relu is threshold(x, 0, 0)."""
+    return _threshold(self, float(threshold), float(value))
+
+
+@tensor_method("astype", aliases=("to",), function=False)
+def _astype_method(self: Tensor, dtype: Any) -> Tensor:
+    """This tensor converted to ``dtype`` (the gradient converted back). To an integer or bool
+    dtype the result is cut from the graph, as in PyTorch."""
+    dtype = np.dtype(dtype)
+    if dtype == self.dtype:
+        return self
+    source = self if dtype.kind == "f" else _detach_method(self)
+    return astype(source, dtype, self.dtype)
+
+
+@tensor_method("float", function=False)
+def _float32_method(self: Tensor) -> Tensor:
+    """This tensor as float32 (PyTorch's ``float()``)."""
+    return _astype_method(self, np.float32)
+
+
+@tensor_method("double", function=False)
+def _float64_method(self: Tensor) -> Tensor:
+    """This tensor as float64 (PyTorch's ``double()``)."""
+    return _astype_method(self, np.float64)
+
+
+def _no_out(name: str, out: Any, dtype: Any = None) -> None:
+    """numpy's np.sum(t) calls t.sum(axis=..., dtype=None, out=None): accept those, refuse others."""
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported on Tensors; use the returned tensor")
+    if dtype is not None:
+        raise TypeError(f"{name}: dtype= is not supported on Tensors; convert with .astype() first")
+
+
+def _reduction(name: str, op: Any, doc: str) -> Any:
+    def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None, dtype: Any = None, out: Any = None) -> Tensor:
+        _no_out(name, out, dtype)
+        if dim is not None:
+            axis = dim
+        if keepdim is not None:
+            keepdims = keepdim
+        return op(self, _axes(axis, self.ndim, name, self.shape), bool(keepdims))
+
+    method.__name__ = name
+    method.__doc__ = doc + """
+
+        Args:
+            axis: None (every element), an axis or a sequence of axes; PyTorch's ``dim`` too.
+            keepdims: keep the reduced axes with length 1 (PyTorch's ``keepdim``).
+        """
+    return method
+
+
+register("sum", _reduction("sum", sum, "Sum over ``axis``."), "primitive")
+register("mean", _reduction("mean", mean, "Mean over ``axis``."), "primitive")
+register("max", _reduction("max", max, "Largest values over ``axis`` (numpy's ``max``, PyTorch's ``amax``: values "
+                           "only). The gradient is split evenly between tied maxima."), "primitive",
+         aliases=("amax",))
+register("min", _reduction("min", min, "Smallest values over ``axis`` (PyTorch's ``amin``); the gradient is split "
+                           "evenly between ties."), "primitive", aliases=("amin",))
+
+
+@tensor_method("reshape", aliases=("view",))
+def _reshape_method(self: Tensor, *shape: Any, order: str = "C") -> Tensor:
+    """The same values in a new shape (one entry may be -1): ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+    if order != "C":
+        raise ValueError("reshape: only order='C' is supported")
+    shape = _shape_arg(shape)
     try:
-        return apply(_affine, (x, weight, bias))
-    except ValueError:
-        xs = np.shape(_data(x))
-        raise ValueError(f"affine: input of shape {xs} and weight of shape {ws} do not align "
-                         "(need (..., n) and (n, m))") from None
+        target = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"reshape: the shape must be integers, got {shape}") from None
+    return reshape(self, target)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:
-    """Join tensors along an existing axis."""
-    _check_joinable("concatenate", tensors, axis, stacking=False)
-    return apply(_concatenate, tensors, axis)
+@tensor_method("flatten", kind="other", primitives=("reshape",))
+def _flatten_method(self: Tensor) -> Tensor:
+    """The values as one axis."""
+    return reshape(self, (-1,))
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Any:
-    """Join tensors of one shape along a new axis."""
-    _check_joinable("stack", tensors, axis, stacking=True)
-    return apply(_stack, tensors, axis)
+@tensor_method("transpose")
+def _transpose_method(self: Tensor, *axes: Any) -> Tensor:
+    """``t.transpose()`` reverses the axes; ``t.transpose(0, 1)`` swaps two (as PyTorch);
+    ``t.transpose((2, 0, 1))`` or three or more axes permute (as numpy)."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return swapaxes(self, axes[0], axes[1])
+    if not axes or (len(axes) == 1 and axes[0] is None):
+        return transpose(self, None)
+    return _permute(self, _shape_arg(axes), "transpose")
 
 
-def _check_joinable(name: str, tensors: Sequence[Any], axis: int, stacking: bool) -> None:
-    shapes = [np.shape(_data(t)) for t in tensors]
-    if not shapes:
-        raise ValueError(f"{name}: needs at least one tensor")
-    ndim = len(shapes[0]) + (1 if stacking else 0)
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{name}: axis {axis} is out of range for {ndim}-d results (shapes {shapes})")
-    for s in shapes[1:]:
-        if stacking:
-            same = s == shapes[0]
-        else:
-            same = len(s) == len(shapes[0]) and all(
-                a == b for k, (a, b) in enumerate(zip(s, shapes[0])) if k != axis % ndim
-            )
-        if not same:
-            rule = "the same shape" if stacking else f"the same shape except along axis {axis}"
-            raise ValueError(f"{name}: tensors must have {rule}, got shapes {shapes}")
+@tensor_method("permute", kind="other", primitives=("transpose",))
+def _permute_method(self: Tensor, *axes: Any) -> Tensor:
+    """The axes in a new order: ``t.permute(2, 0, 1)``."""
+    return _permute(self, _shape_arg(axes), "permute")
 
 
+def _permute(x: Tensor, axes: tuple, name: str) -> Tensor:
+    ndim = x.ndim
+    if len(axes) != ndim:
+        raise ValueError(f"{name}: {len(axes)} axes given for a {ndim}-d tensor (need a permutation of all of them)")
+    normal = tuple(_axis(a, ndim, name, x.shape) for a in axes)
+    if sorted(normal) != list(range(ndim)):
+        raise ValueError(f"{name}: {axes} is not a permutation of the axes of a {ndim}-d tensor")
+    return transpose(x, normal)
+
+
+@tensor_method("swapaxes", kind="other", primitives=("transpose",))
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     """Swap two axes: a transpose with the permutation that exchanges them."""
-    axes = list(range(np.ndim(_data(x))))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    shape = np.shape(_data(x))
+    ndim = len(shape)
+    axes = list(range(ndim))
+    a, b = _axis(axis1, ndim, "swapaxes", shape), _axis(axis2, ndim, "swapaxes", shape)
+    axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, tuple(axes))
+
+
+@tensor_method("broadcast_to", aliases=("expand",))
+def _broadcast_method(self: Tensor, *shape: Any) -> Tensor:
+    """The values repeated to ``shape`` (numpy's broadcasting rules); the gradient is summed back."""
+    shape = _shape_arg(shape)
+    try:
+        np.broadcast_shapes(self.shape, shape)
+        if len(shape) < self.ndim or np.broadcast_shapes(self.shape, shape) != tuple(shape):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ValueError(f"broadcast_to: a tensor of shape {self.shape} cannot be broadcast to {tuple(shape)}") from None
+    return broadcast_to(self, tuple(int(s) for s in shape))
+
+
+@tensor_method("expand_dims", aliases=("unsqueeze",))
+def _expand_dims_method(self: Tensor, axis: int) -> Tensor:
+    """A new axis of length 1 at ``axis``."""
+    return expand_dims(self, _axis(axis, self.ndim + 1, "expand_dims", self.shape))
+
+
+@tensor_method("squeeze")
+def _squeeze_method(self: Tensor, axis: Any = None) -> Tensor:
+    """Axes of length 1 removed (all of them, or those in ``axis``)."""
+    axes = _axes(axis, self.ndim, "squeeze", self.shape)
+    if axes is not None:
+        bad = [a for a in axes if self.shape[a] != 1]
+        if bad:
+            raise ValueError(f"squeeze: axis {bad[0]} has length {self.shape[bad[0]]}, not 1 (shape {self.shape})")
+    return squeeze(self, axes)
 
 
 def as_index(index: Any) -> Any:
@@ -386,28 +765,91 @@ def as_index(index: Any) -> Any:
     return _data(index)
 
 
-# ---------------------------------------------------------------------------------------
-# Comparisons: elementwise and not differentiable; bool tensors carry no graph.
-# ---------------------------------------------------------------------------------------
-
-def _comparison(name: str, fn: Any) -> Any:
-    def compare(x: Any, y: Any) -> Any:
-        xd, yd = _data(x), _data(y)
-        try:
-            out = fn(xd, yd)
-        except ValueError:
-            raise ValueError(f"{name}: shapes {np.shape(xd)} and {np.shape(yd)} do not broadcast together") from None
-        if isinstance(x, Tensor) or isinstance(y, Tensor):
-            return _make(np.asarray(out))
-        return out
-
-    compare.__name__ = name
-    return compare
+@tensor_method("getitem", operators=("__getitem__",), function=False)
+def _getitem_method(self: Tensor, index: Any) -> Tensor:
+    """``t[index]``: numpy's basic and advanced indexing; repeated indices accumulate gradients."""
+    return getitem(self, as_index(index))
 
 
-less = _comparison("less", np.less)
-less_equal = _comparison("less_equal", np.less_equal)
-greater = _comparison("greater", np.greater)
-greater_equal = _comparison("greater_equal", np.greater_equal)
-equal = _comparison("equal", np.equal)
-not_equal = _comparison("not_equal", np.not_equal)
+@tensor_method("setitem", kind="other", primitives=("index_put",), operators=("__setitem__",), function=False)
+def _setitem_method(self: Tensor, index: Any, value: Any) -> None:
+    """``t[index] = value``, in place (see Tensor._change_in_place); recorded when it involves a
+    tensor that requires grad (the overwritten elements then get no gradient)."""
+    idx = as_index(index)
+
+    def write() -> None:
+        self.data[idx] = value.data if isinstance(value, Tensor) else value
+
+    self._change_in_place(lambda: _index_put(self, value, idx), "t[index] = value", write, (value,))
+
+
+@tensor_method("pad", is_method=False)
+def _pad_function(x: Any, pad_width: Any) -> Tensor:
+    """x surrounded by zeros: ``pad_width`` is an int (every side of every axis), or one
+    (before, after) pair or int per axis, as numpy's ``np.pad``. The gradient is the inner part."""
+    x = _t(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
+    try:
+        pairs = tuple((int(a), int(b)) for a, b in widths)
+    except (TypeError, ValueError):
+        raise ValueError(f"pad: pad_width must be integers, got {pad_width!r}") from None
+    if any(a < 0 or b < 0 for a, b in pairs):
+        raise ValueError(f"pad: widths must be >= 0, got {pad_width!r}")
+    return pad(x, pairs)
+
+
+@tensor_method("affine", is_method=False)
+def affine(x: Any, weight: Any, bias: Any = None) -> Any:
+    """x @ weight + bias, one primitive: weight of shape (in, out), bias (out,) or None.
+
+    The same numbers as the two operations, with one node instead of two and one array fewer.
+    """
+    ws = np.shape(_data(weight))
+    if len(ws) != 2:
+        raise ValueError(f"affine: the weight must be 2-D (in, out), got shape {ws}")
+    if bias is not None and np.shape(_data(bias)) != ws[1:]:
+        raise ValueError(f"affine: bias of shape {np.shape(_data(bias))} for a weight of shape {ws} (need ({ws[1]},))")
+    try:
+        return apply(_affine, (_t(x), weight, bias))
+    except ValueError:
+        xs = np.shape(_data(x))
+        raise ValueError(f"affine: input of shape {xs} and weight of shape {ws} do not align "
+                         "(need (..., n) and (n, m))") from None
+
+
+@tensor_method("concatenate", is_method=False)
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    axis = _check_joinable("concatenate", tensors, axis, stacking=False)
+    return _t(apply(_concatenate, tensors, axis))
+
+
+@tensor_method("stack", is_method=False)
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    tensors = list(tensors)
+    axis = _check_joinable("stack", tensors, axis, stacking=True)
+    return _t(apply(_stack, tensors, axis))
+
+
+def _check_joinable(name: str, tensors: list[Any], axis: int, stacking: bool) -> int:
+    """Check the shapes; returns the axis as a non-negative int."""
+    shapes = [np.shape(_data(t)) for t in tensors]
+    if not shapes:
+        raise ValueError(f"{name}: needs at least one tensor")
+    ndim = len(shapes[0]) + (1 if stacking else 0)
+    if ndim == 0:
+        raise ValueError(f"{name}: cannot join 0-d tensors along an axis; use stack")
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for {ndim}-d results (shapes {shapes})")
+    axis = int(axis) % ndim
+    for s in shapes[1:]:
+        if stacking:
+            same = s == shapes[0]
+        else:
+            same = len(s) == len(shapes[0]) and all(a == b for k, (a, b) in enumerate(zip(s, shapes[0])) if k != axis)
+        if not same:
+            rule = "the same shape" if stacking else f"the same shape except along axis {axis}"
+            raise ValueError(f"{name}: tensors must have {rule}, got shapes {shapes}")
+    return axis

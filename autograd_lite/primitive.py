@@ -6,36 +6,35 @@ argument. Calling a primitive:
 * on plain numpy values (no Tensor among the arguments) runs the numpy forward and returns a
   numpy value: this is what makes every VJP usable in two modes (see below);
 * on Tensors returns a Tensor and, when grad mode is on and an input requires grad, records a
-  :class:`Node` holding what the VJPs need.
+  :class:`~autograd_lite.node.Node` holding what the VJPs need.
 
-A VJP has the signature ``vjp(g, ans, *args) -> gradient for its argument``. ``g`` is the
-gradient of the output, ``ans`` the output, ``args`` the forward's arguments. During a plain
-``backward()`` they are numpy arrays, so the VJP is pure numpy and costs what the hand-written
-math costs. With ``create_graph=True`` they are Tensors, so the same VJP, written with
-primitives and operators, records a graph of its own: gradients of gradients come for free.
+A VJP has the signature ``vjp(g, ans, x, ...)``: ``g`` is the gradient of the output, ``ans``
+the output (None unless the row says ``saves="ans"`` or ``"both"``), then the arguments (None,
+or for one-argument ops the input's shape, unless the row saves its inputs), then the plain
+parameters. During a plain ``backward()`` these are numpy values, so the VJP is pure numpy and
+costs what the hand-written math costs. With ``create_graph=True`` they are Tensors, so the
+same VJP, written with primitives and operators, records a graph of its own: gradients of
+gradients come for free. Masks inside VJPs are computed with the table's comparisons, never
+from raw arrays, so that a compiled step (``al.compile``) recomputes them from its inputs.
+
+Every primitive is registered in :data:`PRIMITIVES`; ``autograd_lite.api`` builds the Tensor
+methods, operators and ``al.`` functions from the registrations.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .mode import _mode
+from .node import Node, horizon, next_seq, untrack
 from .tensor import Tensor, _make
 
 VJP = Callable[..., Any]
 
-_seq = itertools.count()
-
-
-# creation_number() -> int: a number below the ``seq`` of every Node recorded from now on and
-# above every Node's recorded so far; two calls bracket the Nodes a piece of code created (used
-# to group a drawing by layer). A C-level call: layers call it twice per forward.
-creation_number = functools.partial(next, _seq)
+SAVES = ("inputs", "ans", "both", "none")
 
 
 class Primitive:
@@ -45,93 +44,93 @@ class Primitive:
         name: the op's name, used in errors and graph labels (``mul``).
         label: the short label drawn in graphs (``*``).
         forward: the numpy function computing the output.
-        vjps: one VJP per argument (``None`` for a non-differentiable argument, such as an axis).
-        save_inputs: keep the input arrays for backward; when False only their shapes are kept
-            (add, sum, reshape... need no values), so memory is freed as early as possible.
-
-    Every Node keeps its output until backward has used it: VJPs such as exp's (g * ans) need
-    it, and a drawing of the graph shows it.
+        vjps: one VJP per argument (None for a non-differentiable argument, such as where's
+            condition); empty for a primitive that is not differentiable (comparisons).
+        arity: 1 (one tensor and plain parameters), 2 (two operands) or 3 (any number).
+        saves_inputs, saves_ans: what backward needs to keep (the inputs, the output).
+        ufunc: numpy's ufunc when the op is one (in-place forms use it with ``out=``).
+        doc: one line of math for the op list.
     """
 
-    __slots__ = ("name", "label", "forward", "vjps", "save_inputs", "nondifferentiable")
+    __slots__ = ("name", "label", "forward", "vjps", "arity", "saves_inputs", "saves_ans", "ufunc", "doc")
 
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., Any],
-        vjps: Sequence[VJP | None],
-        save_inputs: bool = True,
-        label: str | None = None,
-    ) -> None:
+    def __init__(self, name: str, forward: Callable[..., Any], vjps: Sequence[VJP | None], arity: int,
+                 saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
+                 doc: str = "") -> None:
+        if saves not in SAVES:
+            raise ValueError(f"primitive {name}: saves must be one of {SAVES}")
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name} is defined twice")
         self.name = name
         self.label = label or name
         self.forward = forward
-        self.vjps = vjps
-        self.save_inputs = save_inputs
-        # positions with no VJP (where's condition): never a parent in the graph
-        self.nondifferentiable = frozenset(i for i, v in enumerate(vjps) if v is None) if isinstance(
-            vjps, tuple) else frozenset()
+        self.vjps = vjps if isinstance(vjps, per_argument) else tuple(vjps)
+        self.arity = arity
+        self.saves_inputs = saves in ("inputs", "both")
+        self.saves_ans = saves in ("ans", "both")
+        self.ufunc = ufunc
+        self.doc = doc
+        PRIMITIVES[name] = self
+
+    @property
+    def differentiable(self) -> bool:
+        return isinstance(self.vjps, per_argument) or any(v is not None for v in self.vjps)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
 
-class Node:
-    """A recorded primitive application: the vertex of the backward graph.
+#: Every primitive by name, in the order of definition.
+PRIMITIVES: dict[str, Primitive] = {}
 
-    ``parents[i]`` is where the gradient of argument ``i`` goes: the Node that made it, the leaf
-    Tensor itself, or None when it needs no gradient. ``args``/``out`` hold the saved values and
-    are set to None once a backward has used them (unless ``retain_graph``), which frees the
-    memory and marks the graph as consumed; ``op``, ``parents`` and ``shape`` stay, so the graph
-    can still be drawn. ``seq`` increases with creation: the engine's topological order.
-    The graph never refers to the Tensors it produced: ``retain`` is a weak reference to the
-    output Tensor only after ``retain_grad()`` asked for its gradient; ``name`` is set when the
-    output Tensor is named (drawings use it). ``grad`` keeps the node's gradient after
-    ``backward(retain_graph=True)``, with the rest of the retained graph, so that a drawing can
-    show every gradient. ``pending`` is the gradient summed so far during a backward pass
-    (None: not reached yet).
 
-    Nodes are made only by :func:`_record`, with the Tensor they produce.
-    """
+class _Tracer:
+    """The hook through which ``al.compile`` sees every primitive applied (None: not tracing)."""
 
-    __slots__ = (
-        "op", "parents", "args", "out", "_shape", "seq", "name", "retain", "grad", "pending", "__weakref__"
-    )
+    __slots__ = ("active",)
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape of the output (kept when the output itself is freed)."""
-        out = self.out
-        return out.shape if out is not None else self._shape
+    def __init__(self) -> None:
+        self.active: Any = None
 
-    def __repr__(self) -> str:
-        return f"<Node {self.op.name} shape={self.shape}>"
 
+tracer = _Tracer()
 
 _new = object.__new__
 
 
-def _record(prim: Primitive, parents: tuple, args: tuple, out: np.ndarray) -> Tensor:
-    """The output Tensor of a recorded application of ``prim``, with its Node.
+def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tensor:
+    """The output Tensor of a recorded application of ``op``, with its Node.
 
     Both objects are built here, slot by slot, in one call: this is the hot path of every
     operation, and a Python call costs more than the rest of it.
     """
     node = _new(Node)
-    node.op = prim
-    node.parents = parents
-    node.args = args
-    node.out = out
-    node.seq = next(_seq)
-    node.retain = None
-    node.grad = None
+    node.op = op
+    node.p0 = p0
+    node.p1 = p1
+    node.a0 = a0
+    node.a1 = a1
+    node.out = out if op.saves_ans else None
+    node.shape = out.shape
     node.pending = None
+    node.extra = None
+    node.seq = seq = next_seq()
+    if seq > horizon.seq:
+        untrack(node)
     t = _new(Tensor)
     t.data = out
-    t.grad = None
     t._node = node
     t.requires_grad = True
     return t
+
+
+def _scalar(out: Any) -> Any:
+    """numpy's 0-d arrays as numpy scalars (what numpy's ufuncs return for 0-d inputs)."""
+    if out.__class__ is np.ndarray:
+        return out[()] if out.ndim == 0 else out
+    if isinstance(out, np.generic):
+        return out
+    return np.asarray(out)[()]  # a Python number from an operator on Python numbers
 
 
 def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
@@ -144,30 +143,34 @@ def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
     return ValueError(f"{name}: {err} (shapes {xs} and {ys})")
 
 
-def _kind(v: Any) -> str:
+def kind(v: Any) -> str:
+    """A short description of an operand's type, for errors."""
     if isinstance(v, Tensor):
         return f"Tensor({v.dtype})"
     return f"ndarray({v.dtype})" if isinstance(v, np.ndarray) else type(v).__name__
 
 
-def _param_error(name: str, x: np.ndarray, err: Exception) -> Exception:
+def _param_error(name: str, x: Any, err: Exception) -> Exception:
     """numpy's complaint about an axis, a shape or an index, said where the call was made."""
-    kind = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError
-    return kind(f"{name}: {err} (tensor of shape {x.shape})")
+    cls = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError
+    return cls(f"{name}: {err} (tensor of shape {np.shape(x)})")
 
 
-def unary(
-    name: str,
-    forward: Callable[..., Any],
-    vjp: VJP,
-    *,
-    params: bool = False,
-    save_inputs: bool = True,
-    label: str | None = None,
-) -> Callable[..., Any]:
+def _saved_constant(t: Any) -> None:
+    """A graph saved this Tensor's values: an in-place change must not overwrite them."""
+    if isinstance(t, Tensor):
+        t._saved = True
+
+
+def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bool = False,
+          saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
+          doc: str = "") -> Callable[..., Any]:
     """Define a primitive of one Tensor argument; with ``params=True`` plain parameters follow
-    (an axis, a shape, an index), which reach the forward and the VJP as extra arguments."""
-    prim = Primitive(name, forward, (vjp,), save_inputs, label)
+    (an axis, a shape, an index), which reach the forward and the VJP as extra arguments.
+    Without ``saves`` of the inputs, the VJP receives the input's shape in place of the input."""
+    prim = Primitive(name, forward, (vjp,) if vjp is not None else (), 1, saves, label, ufunc, doc)
+    save_inputs = prim.saves_inputs
+    differentiable = vjp is not None
 
     def op_with_params(x: Any, *params: Any) -> Any:
         if not isinstance(x, Tensor):
@@ -177,12 +180,18 @@ def unary(
             out = forward(xd, *params)
         except (ValueError, IndexError) as e:
             raise _param_error(name, xd, e) from None
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
-        if x.requires_grad and _mode.enabled:
-            args = (xd, *params) if save_inputs else (xd.shape, *params)
-            return _record(prim, (x._node or x,), args, out)
-        return _make(out)
+        if out.__class__ is not np.ndarray or out.ndim == 0:
+            out = _scalar(out)
+        px = x._node
+        if px is None and x.requires_grad:
+            px = x
+        if px is None or not _mode.enabled or not differentiable:
+            t = _make(out)
+        else:
+            t = record(prim, px, None, xd if save_inputs else xd.shape, params, out)
+        if tracer.active is not None:
+            tracer.active.apply(prim, (x,), params, t)
+        return t
 
     def op(x: Any) -> Any:
         if not isinstance(x, Tensor):
@@ -190,10 +199,17 @@ def unary(
         xd = x.data
         out = forward(xd)
         if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
-        if x.requires_grad and _mode.enabled:
-            return _record(prim, (x._node or x,), (xd,) if save_inputs else (xd.shape,), out)
-        return _make(out)
+            out = _scalar(out)
+        px = x._node
+        if px is None and x.requires_grad:
+            px = x
+        if px is None or not _mode.enabled or not differentiable:
+            t = _make(out)
+        else:
+            t = record(prim, px, None, xd if save_inputs else xd.shape, (), out)
+        if tracer.active is not None:
+            tracer.active.apply(prim, (x,), (), t)
+        return t
 
     fn = op_with_params if params else op
     fn.__name__ = fn.__qualname__ = name
@@ -201,39 +217,36 @@ def unary(
     return fn
 
 
-_UNSAVED = (None, None)
-
-
-def binary(
-    name: str,
-    forward: Callable[[Any, Any], Any],
-    vjp_x: VJP,
-    vjp_y: VJP,
-    *,
-    save_inputs: bool = True,
-    label: str | None = None,
-    on_error: Callable[[Any, Any], Exception] | None = None,
-) -> Callable[[Any, Any], Any]:
+def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp_y: VJP | None, *,
+           saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
+           on_error: Callable[[Any, Any], Exception] | None = None, doc: str = "") -> Callable[[Any, Any], Any]:
     """Define a primitive of two arguments, each a Tensor, an array or a number.
 
     The VJPs may return a gradient in the broadcast shape of the output: the engine sums it
     down to each input's shape. ``on_error(x, y)`` builds the error raised when numpy rejects
     the operands; by default it names both shapes, which is what a broadcasting mistake needs.
-    With ``save_inputs=False`` the VJPs receive None for x and y.
+    With no VJPs the primitive is not differentiable: its result never requires grad.
     """
-    prim = Primitive(name, forward, (vjp_x, vjp_y), save_inputs, label)
+    vjps = (vjp_x, vjp_y) if vjp_x is not None or vjp_y is not None else ()
+    prim = Primitive(name, forward, vjps, 2, saves, label, ufunc, doc)
+    save_inputs = prim.saves_inputs
+    differentiable = bool(vjps)
 
     def op(x: Any, y: Any) -> Any:
         if isinstance(x, Tensor):
             xd = x.data
-            px = (x._node or x) if x.requires_grad else None
+            px = x._node
+            if px is None and x.requires_grad:
+                px = x
         elif isinstance(y, Tensor):
             xd, px = x, None
         else:
             return forward(x, y)  # numpy in, numpy out
         if isinstance(y, Tensor):
             yd = y.data
-            py = (y._node or y) if y.requires_grad else None
+            py = y._node
+            if py is None and y.requires_grad:
+                py = y
         else:
             yd, py = y, None
         try:
@@ -243,70 +256,86 @@ def binary(
                 raise on_error(xd, yd) from None
             raise _binary_error(name, xd, yd, e) from None
         except TypeError:  # a string, a None, an object numpy cannot compute with
-            raise TypeError(f"{name}: cannot compute with operands of types {_kind(x)} and {_kind(y)}") from None
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
-        if (px is None and py is None) or not _mode.enabled:
-            return _make(out)
-        return _record(prim, (px, py), (xd, yd) if save_inputs else _UNSAVED, out)
+            raise TypeError(f"{name}: cannot compute with operands of types {kind(x)} and {kind(y)}") from None
+        if out.__class__ is not np.ndarray or out.ndim == 0:
+            out = _scalar(out)
+        if (px is None and py is None) or not _mode.enabled or not differentiable:
+            t = _make(out)
+        elif save_inputs:
+            if px is None:
+                _saved_constant(x)
+            elif py is None:
+                _saved_constant(y)
+            t = record(prim, px, py, xd, yd, out)
+        else:
+            t = record(prim, px, py, None, None, out)
+        if tracer.active is not None:
+            tracer.active.apply(prim, (x, y), (), t)
+        return t
 
     op.__name__ = op.__qualname__ = name
     op.prim = prim  # type: ignore[attr-defined]
     return op
 
 
-def conditional(
-    name: str,
-    forward: Callable[[Any, Any, Any], Any],
-    vjp_x: VJP,
-    vjp_y: VJP,
-    *,
-    label: str | None = None,
-    numpy_forward: Callable[[Any, Any, Any], Any] | None = None,
-) -> Callable[[Any, Any, Any], Any]:
-    """Define ``f(condition, x, y)``: a binary primitive steered by a constant mask (where).
+def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, vjp_y: VJP, *,
+                label: str | None = None, numpy_forward: Callable[[Any, Any, Any], Any] | None = None,
+                doc: str = "") -> Callable[[Any, Any, Any], Any]:
+    """Define ``f(condition, x, y)``: two operands steered by a mask that carries no gradient.
 
-    The condition carries no gradient and is the one thing saved; x and y reach the VJPs as None.
+    The condition is the one thing saved (``a0``); the VJPs are called as ``vjp(g, ans, c, None)``.
     ``numpy_forward`` replaces ``forward`` on plain numpy values (inside a plain backward).
     """
     numpy_forward = numpy_forward or forward
-    prim = Primitive(name, forward, (None, vjp_x, vjp_y), False, label)
+    prim = Primitive(name, forward, (vjp_x, vjp_y), 2, "none", label, None, doc)
 
     def op(condition: Any, x: Any, y: Any) -> Any:
-        c = condition.data if isinstance(condition, Tensor) else condition
-        tx, ty = isinstance(x, Tensor), isinstance(y, Tensor)
-        if not (tx or ty):
-            return numpy_forward(c, x, y)
+        tc, tx, ty = isinstance(condition, Tensor), isinstance(x, Tensor), isinstance(y, Tensor)
+        if not (tc or tx or ty):
+            return numpy_forward(condition, x, y)
+        c = condition.data if tc else condition
         xd = x.data if tx else x
         yd = y.data if ty else y
-        px = (x._node or x) if tx and x.requires_grad else None
-        py = (y._node or y) if ty and y.requires_grad else None
+        px = py = None
+        if tx:
+            px = x._node
+            if px is None and x.requires_grad:
+                px = x
+        if ty:
+            py = y._node
+            if py is None and y.requires_grad:
+                py = y
         try:
             out = forward(c, xd, yd)
         except ValueError:
             shapes = " and ".join(str(np.shape(v)) for v in (c, xd, yd))
             raise ValueError(f"{name}: shapes {shapes} do not broadcast together") from None
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
+        except TypeError:
+            raise TypeError(f"{name}: cannot compute with operands of types "
+                            f"{kind(condition)}, {kind(x)} and {kind(y)}") from None
+        out = _scalar(out)
         if (px is None and py is None) or not _mode.enabled:
-            return _make(out)
-        return _record(prim, (None, px, py), (c, None, None), out)
+            t = _make(out)
+        else:
+            t = record(prim, px, py, c, None, out)
+        if tracer.active is not None:
+            tracer.active.apply(prim, (condition, x, y), (), t)
+        return t
 
     op.__name__ = op.__qualname__ = name
     op.prim = prim  # type: ignore[attr-defined]
     return op
 
 
-def nary(
-    name: str,
-    forward: Callable[..., Any],
-    vjps: Sequence[VJP | None],
-    *,
-    save_inputs: bool = True,
-    label: str | None = None,
-) -> Primitive:
-    """Define a primitive with any number of Tensor arguments; call it through :func:`apply`."""
-    return Primitive(name, forward, vjps, save_inputs, label)
+def nary(name: str, forward: Callable[..., Any], vjps: Sequence[VJP | None] | per_argument, *,
+         saves: str = "inputs", label: str | None = None, doc: str = "") -> Primitive:
+    """Define a primitive with any number of Tensor arguments; call it through :func:`apply`.
+
+    Its Node keeps the tuple of parents in ``p0`` and the tuple of saved arguments (or their
+    shapes) followed by the parameters in ``a0``; the VJP of argument i is called as
+    ``vjps[i](g, ans, *a0)``.
+    """
+    return Primitive(name, forward, vjps, 3, saves, label, None, doc)
 
 
 def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
@@ -317,12 +346,12 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
     datas = []
     parents = []
     any_tensor = recorded = False
-    fixed = prim.nondifferentiable
+    vjps = prim.vjps
     for i, t in enumerate(tensors):
         if isinstance(t, Tensor):
             any_tensor = True
             datas.append(t.data)
-            if t.requires_grad and i not in fixed:
+            if t.requires_grad and vjps[i] is not None:
                 parents.append(t._node or t)
                 recorded = True
                 continue
@@ -332,15 +361,21 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
     out = prim.forward(*datas, *params)
     if not any_tensor:
         return out
-    if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results
-        out = np.asarray(out)
+    out = _scalar(out)
     if not recorded or not _mode.enabled:
-        return _make(out)
-    if prim.save_inputs:
-        args = (*datas, *params)
+        t = _make(out)
     else:
-        args = (*(np.shape(d) for d in datas), *params)
-    return _record(prim, tuple(parents), args, out)
+        if prim.saves_inputs:
+            for p, v in zip(parents, tensors):
+                if p is None:
+                    _saved_constant(v)
+            args = (*datas, *params)
+        else:
+            args = (*(np.shape(d) for d in datas), *params)
+        t = record(prim, tuple(parents), None, args, None, out)
+    if tracer.active is not None:
+        tracer.active.apply(prim, tuple(tensors), params, t)
+    return t
 
 
 class per_argument:
@@ -355,5 +390,11 @@ class per_argument:
         vjp = self.vjp
         return lambda g, ans, *args: vjp(i, g, ans, *args)
 
-    def __iter__(self) -> Iterator[VJP]:  # the engine zips this with the parents
-        return (self[i] for i in itertools.count())
+    def __iter__(self):  # noqa: ANN204  (any number of arguments)
+        i = 0
+        while True:
+            yield self[i]
+            i += 1
+
+    def __len__(self) -> int:
+        return 1  # "differentiable": at least one VJP

@@ -6,50 +6,68 @@
 >>> x.grad
 Tensor([2., 4.])
 
-The operators and methods below only forward to the primitives in ``ops.py`` and the
-composites in ``functional.py``; the calculus lives there, the graph walk in ``engine.py``.
+This module holds the data model only: construction, conversion, the gradient attribute,
+in-place changes and their rules. The operators and methods (``x * y``, ``x.exp()``,
+``x.sum(axis)``...) are attached to the class by ``autograd_lite.api`` from the rows of the
+primitive table (``ops.py``) and of the composites (``functional.py``): one registration per op.
+
+0-d tensors hold a numpy scalar (``np.float64(2.0)``), as numpy's own 0-d results do: the same
+numbers as a 0-d array, at a fraction of the cost per operation.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .primitive import Node
+from . import node as _node_module
+from .mode import _mode
 
-Axis = int | Sequence[int] | None
+if TYPE_CHECKING:
+    from .node import Node
 
 _FLOAT_TYPES = (np.float32, np.float64)
 
 
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Copy ``data`` into a fresh array with the engine's dtype rules (see Tensor)."""
+def _to_array(data: Any, dtype: Any) -> Any:
+    """Copy ``data`` with the engine's dtype rules (see Tensor): an array, or a numpy scalar if 0-d."""
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind not in "fiub" or (dtype.kind == "f" and dtype.type not in _FLOAT_TYPES):
             raise TypeError(f"Tensor: dtype {dtype} is not supported; use float64, float32, an integer or bool")
-        return np.array(data, dtype=dtype)
-    from_numpy = isinstance(data, (np.ndarray, np.generic))
-    try:
-        arr = np.array(data)
-    except ValueError as e:  # ragged nested lists
-        raise ValueError(f"Tensor: data is not a rectangular array of numbers ({e})") from None
-    kind = arr.dtype.kind
-    if kind == "f":
-        return arr if arr.dtype.type in _FLOAT_TYPES else arr.astype(np.float64)
-    if kind in "iu":
-        # Python numbers and lists are float64, as in micrograd; numpy integer arrays stay
-        # integers (class indices), so that Tensor(np.arange(3)) means what it says.
-        return arr if from_numpy else arr.astype(np.float64)
-    if kind == "b":
-        return arr
-    raise TypeError(f"Tensor: data of dtype {arr.dtype} is not supported; give real numbers")
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor: cannot make a {dtype} tensor from {type(data).__name__} ({e})") from None
+    else:
+        from_numpy = isinstance(data, (np.ndarray, np.generic))
+        try:
+            arr = np.array(data)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"Tensor: data is not a rectangular array of numbers ({e})") from None
+        kind = arr.dtype.kind
+        if kind == "f":
+            if arr.dtype.type not in _FLOAT_TYPES:
+                arr = arr.astype(np.float64)
+        elif kind in "iu":
+            # Python numbers and lists are float64, as in micrograd; numpy integer arrays stay
+            # integers (class indices), so that Tensor(np.arange(3)) means what it says.
+            if not from_numpy:
+                arr = arr.astype(np.float64)
+        elif kind != "b":
+            raise TypeError(f"Tensor: data of dtype {arr.dtype} is not supported; give real numbers")
+    return arr[()] if arr.ndim == 0 else arr
+
+
+def _stamp() -> int:
+    """A number for an in-place change: above every Node's ``seq`` so far (see Node.modified)."""
+    stamp = _node_module.next_seq()
+    _node_module.last_change.seq = stamp
+    return stamp
 
 
 class Tensor:
@@ -64,18 +82,22 @@ class Tensor:
         name: a label for error messages and graph drawings.
 
     A tensor made by an operation while grad mode is on and an input requires grad is a
-    *non-leaf*: it keeps a link (``grad_fn``) to the :class:`Node` that made it. Others are leaves.
+    *non-leaf*: it keeps a link (``grad_fn``) to the Node that made it. Others are leaves.
+
+    ``data`` is the numpy value itself (an array, or a numpy scalar for 0-d tensors). Changing
+    it directly (``t.data[0] = 1``, ``t.data -= x``) is not tracked, as in PyTorch: a graph that
+    saved the old values would silently compute with the new ones. The in-place operators
+    (``t -= x``, ``t[0] = 1``, ``t.zero_()``...) are tracked: see :meth:`_change_in_place`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_name", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "__weakref__")
 
     # numpy defers to our reflected operators: np.ones(3) + t calls t.__radd__ and gives a Tensor.
     __array_ufunc__ = None
     # __eq__ is elementwise, so restore identity hashing (tensors as dict keys, as in PyTorch).
     __hash__ = object.__hash__
 
-    data: np.ndarray
-    grad: Tensor | None
+    data: Any
     requires_grad: bool
     _node: Node | None
 
@@ -87,10 +109,12 @@ class Tensor:
                 "pass dtype=np.float64 or float values"
             )
         self.data = arr
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
-        self._name = name
+        self._version = 0
+        if name is not None:
+            self._name = name
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -109,6 +133,11 @@ class Tensor:
     def numel(self) -> int:
         return self.data.size
 
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
@@ -124,23 +153,56 @@ class Tensor:
         return self._node
 
     @property
+    def version(self) -> int:
+        """Bumped by every in-place change (PyTorch's ``_version``); 0 if never changed."""
+        return getattr(self, "_version", 0)
+
+    @property
     def name(self) -> str | None:
         return getattr(self, "_name", None)
 
     @name.setter
     def name(self, value: str | None) -> None:
         self._name = value
-        if self._node is not None:  # drawings of the graph find names on its nodes
-            self._node.name = value
 
     @property
-    def T(self) -> Tensor:
-        """The tensor with its axes reversed (the transpose of a matrix)."""
-        return _ops.transpose(self, None)
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()`` (None until then), a Tensor of this
+        tensor's shape and dtype. Assign None to forget it, or a Tensor / array of the same
+        shape (converted to this dtype) to set it."""
+        try:
+            return self._grad
+        except AttributeError:  # non-leaf results start without the slot set
+            return None
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, Tensor):
+            if value.shape != self.shape:
+                raise ValueError(f"grad: a gradient of shape {value.shape} for a tensor of shape {self.shape}")
+            if value.dtype != self.dtype:
+                raise TypeError(
+                    f"grad: a gradient of dtype {value.dtype} for a {self.dtype} tensor; "
+                    f"convert it first (value.astype({self.dtype.name!r}))"
+                )
+            if value._node is not None:  # a gradient with a graph refers back to us: let the GC see it
+                _node_module.track_graph([value._node])
+            self._grad = value
+            return
+        try:
+            arr = np.array(value, dtype=self.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"grad: cannot use a {type(value).__name__} as the gradient ({e})") from None
+        if arr.shape != self.shape:
+            raise ValueError(f"grad: a gradient of shape {arr.shape} for a tensor of shape {self.shape}")
+        self._grad = _make(arr[()] if arr.ndim == 0 else arr)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied), as PyTorch's ``numpy()``."""
+        """The underlying numpy value (shared, not copied), as PyTorch's ``numpy()``."""
         return self.data
 
     def item(self) -> float | int | bool:
@@ -152,15 +214,22 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        data = np.asarray(self.data)
+        if dtype is not None and dtype != data.dtype:
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def __float__(self) -> float:
         return float(self.item())
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype} "
+                            f"of shape {self.shape}")
+        return int(self.data.item())
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -169,17 +238,12 @@ class Tensor:
             )
         return bool(self.data)
 
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
-            yield self[i]
+            yield self[i]  # type: ignore[index]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(np.asarray(self.data), separator=", ", prefix="Tensor(")
         extra = ""
         if self.data.dtype != np.float64:
             extra += f", dtype={self.data.dtype}"
@@ -191,11 +255,13 @@ class Tensor:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
 
-    # ------------------------------------------------------------------ graph
-    def detach(self) -> Tensor:
-        """The same data (shared), cut from the graph: a leaf that does not require grad."""
-        return _make(self.data)
+    def __reduce__(self) -> tuple:  # pickling: the values, requires_grad and name (not the graph)
+        return (Tensor, (np.asarray(self.data), self.requires_grad, None, self.name))
 
+    def __copy__(self) -> Tensor:
+        raise TypeError("copy.copy(tensor): use t.clone() (recorded) or t.detach() (shares the data)")
+
+    # ------------------------------------------------------------------ graph
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place; returns self."""
         if self._node is not None and not requires_grad:
@@ -204,256 +270,139 @@ class Tensor:
             raise TypeError(f"requires_grad_(): needs floating-point data, got {self.data.dtype}")
         if self._node is None:
             self.requires_grad = bool(requires_grad)
+            if not hasattr(self, "_version"):
+                self._version = 0
         return self
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (same as ``t.grad = None``)."""
-        self.grad = None
+        self._grad = None
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self._node is not None:
-            self._node.retain = weakref.ref(self)  # weak: the graph must not keep its tensors alive
+            import weakref
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. See :func:`autograd_lite.engine.backward`."""
-        _engine.backward(self, gradient, retain_graph, create_graph)
+            _node_module.extra(self._node).retain = weakref.ref(self)  # weak: no cycle through the graph
 
-    # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Any) -> Tensor:
-        return _ops.add(self, other)
+    # ------------------------------------------------------------------ in-place changes
+    def _change_in_place(self, compute: Callable[[], Tensor], what: str,
+                         write: Callable[[], None] | None = None, operands: tuple[Any, ...] = ()) -> Tensor:
+        """Make this tensor's value ``compute()``, in place, following PyTorch's rules.
 
-    def __radd__(self, other: Any) -> Tensor:
-        return _ops.add(other, self)
+        * A leaf that requires grad cannot change while grad mode is on (the change would not
+          be recorded): do it under ``no_grad()``, as optimizers do.
+        * Grad mode on and this tensor or one of ``operands`` requires grad: the change is
+          recorded, and this tensor becomes the result of the operation (its ``grad_fn``).
+          Its old values stay with the graph that saved them.
+        * Otherwise the buffer is written in place (``write()``, when given, does it without
+          computing the result first) and every graph that saved the old values refuses to
+          backpropagate through them (PyTorch: "one of the variables needed for gradient
+          computation has been modified by an inplace operation"). A tensor that does not
+          require grad and whose values a graph saved gets a new buffer instead: that graph
+          stays right.
 
-    def __sub__(self, other: Any) -> Tensor:
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.div(other, self)
-
-    def __pow__(self, exponent: Any) -> Tensor:
-        return _ops.power(self, exponent)
-
-    def __rpow__(self, base: Any) -> Tensor:
-        return _ops.power(base, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _ops.neg(self)
-
-    def __pos__(self) -> Tensor:
+        Every change bumps :attr:`version`.
+        """
+        grad_mode = _mode.enabled
+        if self.requires_grad and self._node is None and grad_mode:
+            raise RuntimeError(
+                f"{what}: this leaf tensor requires grad, so changing it in place in grad mode would "
+                "not be recorded; change it under `with al.no_grad():` (as an optimizer step does), "
+                "or compute a new tensor (t = t - x)"
+            )
+        old_node = self._node
+        dtype = self.data.dtype
+        recording = grad_mode and (self.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in operands))
+        overwritten = False  # did the old buffer, which a graph may have saved, change?
+        if recording:  # rebase onto the new node; the old values stay with the old graph
+            result = self._checked(compute(), what)
+            if result.dtype != dtype:
+                result = result.astype(dtype)  # type: ignore[attr-defined]
+            self.data = result.data
+            self._node = result._node
+            self.requires_grad = True
+        elif write is not None and self.data.__class__ is np.ndarray and not getattr(self, "_saved", False):
+            try:
+                write()
+            except ValueError:
+                self._checked(compute(), what)  # names the shapes
+                raise
+            except TypeError as e:
+                raise TypeError(f"{what}: {e}") from None
+            overwritten = True
+        else:
+            result = self._checked(compute(), what)
+            if result.dtype != dtype and not np.can_cast(result.dtype, dtype, "same_kind"):
+                raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this {dtype} tensor")
+            buffer = self.data
+            if buffer.__class__ is not np.ndarray or getattr(self, "_saved", False):
+                # a numpy scalar (0-d, immutable), or values a graph saved: a new buffer
+                value = np.array(result.data, dtype=dtype)
+                self.data = value[()] if value.ndim == 0 else value
+                self._saved = False
+            else:
+                buffer[...] = result.data
+                overwritten = True
+        stamp = _stamp()
+        self._version = stamp
+        if overwritten and old_node is not None:  # the graph saw the old output: say it changed
+            _node_module.extra(old_node).modified = stamp
         return self
 
-    def __abs__(self) -> Tensor:
-        return _ops.abs(self)
+    def _checked(self, result: Tensor, what: str) -> Tensor:
+        if result.shape != self.data.shape:
+            raise ValueError(
+                f"{what}: the result has shape {result.shape} but this tensor has shape {self.shape}; "
+                "an in-place change cannot change the shape"
+            )
+        return result
 
-    # comparisons: elementwise, never differentiable (bool tensors)
-    def __lt__(self, other: Any) -> Tensor:
-        return _ops.less(self, other)
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place (see :meth:`_change_in_place`)."""
+        return self.fill_(0)
 
-    def __le__(self, other: Any) -> Tensor:
-        return _ops.less_equal(self, other)
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value``, in place."""
+        full = np.full(self.shape, value, dtype=self.dtype)
+        return self._change_in_place(lambda: _make(full[()] if full.ndim == 0 else full), "fill_()")
 
-    def __gt__(self, other: Any) -> Tensor:
-        return _ops.greater(self, other)
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values (broadcast to this shape) into this tensor, in place; recorded
+        when ``src`` requires grad (the gradient then flows to ``src``)."""
+        from .ops import broadcast_to, clone
 
-    def __ge__(self, other: Any) -> Tensor:
-        return _ops.greater_equal(self, other)
+        src_t = src if isinstance(src, Tensor) else _make(np.asarray(src))
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.equal(self, other)
+        def compute() -> Tensor:
+            value = src_t if src_t.shape == self.shape else broadcast_to(src_t, self.shape)
+            return clone(value) if value.requires_grad else value
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.not_equal(self, other)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return _ops.getitem(self, _ops.as_index(index))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        raise TypeError(
-            "Tensor does not support item assignment (it would silently break the graph); "
-            "build a new tensor with al.where(...) or al.concatenate(...), or edit .data under no_grad()"
-        )
-
-    # ------------------------------------------------------------------ elementwise functions
-    def exp(self) -> Tensor:
-        return _ops.exp(self)
-
-    def log(self) -> Tensor:
-        return _ops.log(self)
-
-    def log1p(self) -> Tensor:
-        return _ops.log1p(self)
-
-    def sqrt(self) -> Tensor:
-        return _ops.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ops.abs(self)
-
-    def sin(self) -> Tensor:
-        return _ops.sin(self)
-
-    def cos(self) -> Tensor:
-        return _ops.cos(self)
-
-    def tanh(self) -> Tensor:
-        return _ops.tanh(self)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return _ops.power(self, exponent)
-
-    def maximum(self, other: Any) -> Tensor:
-        return _ops.maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return _ops.minimum(self, other)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ops.clip(self, min, max)
-
-    clamp = clip
-
-    def sigmoid(self) -> Tensor:
-        return _F.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return _F.relu(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _F.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _F.log_softmax(self, axis)
-
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _F.logsumexp(self, axis, keepdims)
-
-    # ------------------------------------------------------------------ reductions
-    # numpy's (axis, keepdims); PyTorch's (dim, keepdim) are accepted as the same thing.
-    def sum(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        return _ops.sum(self, *_reduce_args(axis, keepdims, dim, keepdim))
-
-    def mean(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        return _ops.mean(self, *_reduce_args(axis, keepdims, dim, keepdim))
-
-    def max(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        """Largest values over ``axis`` (values only, as numpy's ``max``/PyTorch's ``amax``).
-
-        The gradient is split evenly between tied maxima.
-        """
-        return _ops.max(self, *_reduce_args(axis, keepdims, dim, keepdim))
-
-    def min(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        """Smallest values over ``axis``; the gradient is split evenly between ties."""
-        return _ops.min(self, *_reduce_args(axis, keepdims, dim, keepdim))
-
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return _make(np.asarray(self.data.argmax(axis)))
-
-    def argmin(self, axis: int | None = None) -> Tensor:
-        return _make(np.asarray(self.data.argmin(axis)))
-
-    # ------------------------------------------------------------------ shapes
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, _shape_arg(shape))
-
-    view = reshape
-
-    def flatten(self) -> Tensor:
-        return _ops.reshape(self, (-1,))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """``t.transpose()`` reverses the axes; ``t.transpose(0, 1)`` swaps two (as PyTorch);
-        ``t.transpose((2, 0, 1))`` or three or more axes permute (as numpy)."""
-        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
-            return _ops.swapaxes(self, axes[0], axes[1])
-        return _ops.transpose(self, _shape_arg(axes) if axes else None)
-
-    def permute(self, *axes: Any) -> Tensor:
-        return _ops.transpose(self, _shape_arg(axes))
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return _ops.swapaxes(self, axis1, axis2)
-
-    def broadcast_to(self, *shape: Any) -> Tensor:
-        return _ops.broadcast_to(self, _shape_arg(shape))
-
-    expand = broadcast_to
-
-    def expand_dims(self, axis: int) -> Tensor:
-        return _ops.expand_dims(self, axis)
-
-    unsqueeze = expand_dims
-
-    def squeeze(self, axis: Axis = None) -> Tensor:
-        return _ops.squeeze(self, axis)
-
-
-def _shape_arg(shape: tuple) -> tuple:
-    """Accept f(2, 3) and f((2, 3)) alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return shape
-
-
-def _reduce_args(axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
-    if dim is not None:
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return axis, bool(keepdims)
+        return self._change_in_place(compute, "copy_()", operands=(src_t,))
 
 
 _new = object.__new__
 
 
-def _make(data: np.ndarray) -> Tensor:
+def _make(data: Any) -> Tensor:
     """A Tensor around ``data`` (not copied) with no graph: an unrecorded result, a gradient.
 
-    Recorded results are made by ``primitive._record``, with their Node.
+    Recorded results are made by ``node.record``, with their Node.
     """
-    t = _new(Tensor)  # _name is left unset: the name property reads it with a default
+    t = _new(Tensor)  # _grad, _version, _name are left unset: their readers have defaults
     t.data = data
-    t.grad = None
     t._node = None
     t.requires_grad = False
     return t
 
 
-def _alias(data: np.ndarray, node: Node) -> Tensor:
+def _alias(data: Any, node: Node) -> Tensor:
     """A second Tensor for an existing node's output (create_graph's view of saved values)."""
-    t = _make(data)
+    t = _new(Tensor)
+    t.data = data
     t._node = node
     t.requires_grad = True
     return t
@@ -464,12 +413,5 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FLOAT_TYPES:
-        return _make(data)
+        return _make(data[()] if data.ndim == 0 else data)
     return Tensor(data, dtype=dtype)
-
-
-# The operators above resolve these names at call time; importing them last breaks the cycle
-# tensor -> ops -> primitive -> tensor.
-from . import engine as _engine  # noqa: E402
-from . import functional as _F  # noqa: E402
-from . import ops as _ops  # noqa: E402

@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     X, y = xor()
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
     net.train(X, y, epochs=args.xor_epochs, learning_rate=0.1, batch_size=4, verbose=False)
-    loss = net.loss_function(net.forward(X), y)
+    with viz.record_modules(net):  # note which operations each layer makes, to group the drawing
+        loss = net.loss_function(net.forward(X), y)
     loss.name = "loss"
     loss.backward(retain_graph=True)  # retained: the drawing shows every value and gradient
     print(f"XOR network after {args.xor_epochs} epochs: loss {loss.item():.4f} on the 4 points; "

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     # One training step of the seed (sample [0, 1]), kept with retain_graph so that the drawing
     # shows every value and gradient.
     nn.zero_grad()
+    recording = viz.record_modules(nn)  # note which operations each layer makes, to group the drawings
     loss = nn.loss_function(nn.forward(X[1:2]), y[1:2])
     loss.name = "loss"
     loss.backward(retain_graph=True)
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         tour = viz.backward_tour(nn.loss_function(nn.forward(X[1:2]), y[1:2]), os.path.join(out, "tour"),
                                  model=nn, group_by_module=True, rankdir="TB", max_values=6)
         paths.append(f"{os.path.join(out, 'tour')}{os.sep} ({len(tour)} frames)")
+    recording.remove()
     nn.zero_grad()
 
     print_pictures(paths)

@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor, as_tensor, creation_number
+from autograd_lite import Tensor, as_tensor
 
 
 class Parameter(Tensor):
@@ -40,6 +41,19 @@ def as_input(x: Any) -> Tensor:
     return as_tensor(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
 
 
+class HookHandle:
+    """Returned by ``register_forward_hook``: ``remove()`` unregisters the hook."""
+
+    _keys = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.hooks = hooks
+        self.key = next(HookHandle._keys)
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
+
+
 class Module:
     """Base of layers and networks: parameters, gradients, modes and state dictionaries.
 
@@ -56,11 +70,37 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any) -> Tensor:
-        start = creation_number()
+        hooks = self.__dict__.get("_hooks")
+        if not hooks:
+            return self.forward(*args)
+        for pre, hook in list(hooks.values()):
+            if pre:
+                hook(self, args)
         out = self.forward(*args)
-        # the Nodes of this call have numbers in [start, end): viz groups a drawing by layer with it
-        self.recorded = (start, creation_number())
+        for pre, hook in list(hooks.values()):
+            if not pre:
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
         return out
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], None]) -> HookHandle:
+        """Call ``hook(module, args)`` before every forward (PyTorch's name); returns a handle
+        whose ``remove()`` unregisters it."""
+        return self._add_hook(True, hook)
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> HookHandle:
+        """Call ``hook(module, args, output)`` after every forward; a value it returns replaces
+        the output (PyTorch's rule). Returns a handle whose ``remove()`` unregisters it."""
+        return self._add_hook(False, hook)
+
+    def _add_hook(self, pre: bool, hook: Callable[..., Any]) -> HookHandle:
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_hooks", {})
+        handle = HookHandle(hooks)
+        hooks[handle.key] = (pre, hook)
+        return handle
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs in definition order: ``weight``, ``layers.0.weight``..."""

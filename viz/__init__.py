@@ -8,7 +8,8 @@
 """
 
 from . import plots
-from .graph import GraphDrawing, draw_graph, render
+from .graph import GraphDrawing, GraphTooLarge, draw_graph, render
+from .modules import record_modules
 from .plots import (
     TrainingRecorder,
     plot_decision_boundary,
@@ -20,7 +21,8 @@ from .renderer import RendererNotFound, find_renderer
 from .tour import backward_tour
 
 __all__ = [
-    "draw_graph", "render", "backward_tour", "GraphDrawing", "RendererNotFound", "find_renderer",
+    "draw_graph", "render", "backward_tour", "record_modules", "GraphDrawing", "GraphTooLarge", "RendererNotFound",
+    "find_renderer",
     "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
     "TrainingRecorder",
 ]

@@ -15,11 +15,17 @@ leaves, 5 operations (two ``*``, two ``+``, ``tanh``) and the output. Colours (a
 * orange ellipse: the operation whose VJP runs, in ``backward_tour`` frames.
 
 Inputs that do not require grad (data, constants) are not part of the graph and not drawn,
-as in torchviz. Values and gradients are shown where they still exist: for leaves, outputs
-and the intermediate tensors you hold; for every tensor before backward (values) and after
-``backward(retain_graph=True)`` (values and gradients), since the graph then keeps them. After
-a plain backward the graph has let them go, and an operation you did not keep the result of
-feeds the next one directly.
+as in torchviz. What is shown is what exists (the engine keeps nothing for drawings):
+
+* values: of leaves, of the outputs drawn from, of tensors named in ``params`` or that
+  called ``retain_grad()``, and of every intermediate result the graph saved for its
+  gradients (until a plain ``backward()`` frees them);
+* gradients: the leaves' ``.grad`` and those of tensors that retain their gradient; and, once
+  a backward pass has filled the leaves' ``.grad`` while the graph was kept
+  (``backward(retain_graph=True)``), the gradient at every node, which the drawing computes
+  with a backward pass of its own (``.grad`` untouched).
+
+An operation whose result shows nothing feeds the next one directly.
 """
 
 from __future__ import annotations
@@ -32,15 +38,25 @@ from typing import Any
 import graphviz
 import numpy as np
 
+import autograd_lite as al
 from autograd_lite import Node, Tensor
 
 from . import renderer as _render
+from .modules import children, recorded_range
 
 LEAF_COLOUR = "lightblue"
 OUTPUT_COLOUR = "darkolivegreen1"
 INTERMEDIATE_COLOUR = "white"
 OP_COLOUR = "gray90"
 HIGHLIGHT_COLOUR = "orange"
+
+#: draw_graph refuses graphs with more operations than this unless told otherwise: past a few
+#: hundred boxes a drawing is unreadable, and 50,000 operations make an SVG of ~90 MB.
+MAX_NODES = 1000
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more operations than a drawing should show (see ``max_nodes``)."""
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -74,12 +90,22 @@ def _record_field(text: str) -> str:
     return text
 
 
-def _format_values(a: np.ndarray) -> str:
+def _format_values(a: Any) -> str:
     """4 decimals, as micrograd; arrays on one line, flattened (the box shows the shape)."""
     a = np.asarray(a, dtype=float)
     if a.ndim == 0:
         return f"{float(a):.4f}"
     return "[" + ", ".join(f"{v:.4f}" for v in a.ravel()) + "]"
+
+
+def _roots(root: Any, what: str) -> list[Tensor]:
+    """``root`` as a list of Tensors, or a TypeError that says what is wanted."""
+    items = [root] if isinstance(root, Tensor) else list(root) if isinstance(root, (list, tuple)) else None
+    if items is None or not items or not all(isinstance(r, Tensor) for r in items):
+        got = type(root).__name__ if items is None else ", ".join(type(r).__name__ for r in items) or "nothing"
+        raise TypeError(f"{what}: expected Tensors to draw from (a Tensor or a list of them), got {got}; "
+                        "draw the result of an operation on tensors that require grad")
+    return items
 
 
 class GraphDrawer:
@@ -89,26 +115,30 @@ class GraphDrawer:
     step, with the gradients known at that step).
     """
 
-    def __init__(self, roots: Tensor | Sequence[Tensor], params: dict[str, Tensor] | None = None,
-                 model: Any = None) -> None:
-        roots = [roots] if isinstance(roots, Tensor) else list(roots)
-        for r in roots:
-            if not isinstance(r, Tensor):
-                raise TypeError(f"draw_graph: expected Tensors to draw from, got {type(r).__name__}")
-        self.roots = roots
+    def __init__(self, roots: Tensor | Sequence[Tensor], params: Any = None, model: Any = None,
+                 max_nodes: int | None = MAX_NODES, what: str = "draw_graph") -> None:
+        self.roots = _roots(roots, what)
         if params is not None and hasattr(params, "named_parameters"):  # a Module given as params
             model, params = model or params, None
         if params is None and model is not None:
             params = dict(model.named_parameters())
-        self.param_names = {id(t): name for name, t in (params or {}).items()}
+        named = dict(params or {})
+        for key, t in named.items():
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{what}: params[{key!r}] is a {type(t).__name__}, not a Tensor")
+        self.param_names = {id(t): name for name, t in named.items()}
         self.model = model
-        self.root_tensors = {id(r._node): r for r in roots if r._node is not None}
+        self.known: dict[int, Tensor] = {}  # id(node) -> a Tensor it made that we were given
+        for t in (*named.values(), *self.roots):
+            if t._node is not None:
+                self.known[id(t._node)] = t
         self.nodes: list[Node] = []  # in a fixed order: newest first
         self.leaves: list[Tensor] = []
-        self.saved_values: dict[int, np.ndarray] = {}  # id(node) -> value found in a consumer's saved args
-        self._walk()
+        self.saved_values: dict[int, Any] = {}  # id(node) -> value found in a consumer's saved inputs
+        self._walk(max_nodes, what)
+        self.node_grads = self._node_grads()
 
-    def _walk(self) -> None:
+    def _walk(self, max_nodes: int | None, what: str) -> None:
         """Collect Nodes and leaves with an explicit stack: no recursion, any depth."""
         seen: set[int] = set()
         stack: list[Any] = []
@@ -123,31 +153,48 @@ class GraphDrawer:
                 self.leaves.append(item)
                 continue
             self.nodes.append(item)
-            saved = item.args if item.args is not None and item.op.save_inputs else None
-            for i, p in enumerate(item.parents):
+            if max_nodes is not None and len(self.nodes) > max_nodes:
+                raise GraphTooLarge(
+                    f"{what}: the graph has more than max_nodes={max_nodes} operations; a drawing that size is "
+                    "unreadable (and 50,000 operations make an SVG of ~90 MB). Draw a smaller part (an "
+                    "intermediate tensor), group it by layer (model=..., group_by_module=True, "
+                    "collapse_modules=True), or pass max_nodes=None to draw it all."
+                )
+            for p, value in zip(item.parents, item.saved_inputs()):
                 if p is None:
                     continue
-                if saved is not None and isinstance(p, Node) and isinstance(saved[i], np.ndarray):
-                    self.saved_values.setdefault(id(p), saved[i])
+                if value is not None and isinstance(p, Node):
+                    self.saved_values.setdefault(id(p), value)
                 if id(p) not in seen:
                     seen.add(id(p))
                     stack.append(p)
         self.nodes.sort(key=lambda n: n.seq, reverse=True)
 
+    def _node_grads(self) -> dict[int, Any]:
+        """Every node's gradient, when a backward has filled the leaves' .grad and the graph is
+        still there: computed by a backward pass of the drawing's own (.grad untouched)."""
+        if len(self.roots) != 1 or not self.nodes:
+            return {}
+        root = self.roots[0]
+        if root._node is None or root._node.freed or root.data.size != 1:
+            return {}
+        if not any(leaf.grad is not None for leaf in self.leaves):
+            return {}
+        return {id(step.node): step.grad for step in al.trace_backward(root) if step.node is not None}
+
     # -------------------------------------------------------------- what to show for a tensor
     def _node_tensor(self, node: Node) -> Tensor | None:
-        """The Tensor a node made, when known: an output drawn from, or one that retains its grad."""
-        root = self.root_tensors.get(id(node))
-        if root is not None:
-            return root
-        return node.retain() if node.retain is not None else None
+        """The Tensor a node made, when known: an output, a named tensor, or one that retains its grad."""
+        t = self.known.get(id(node))
+        return t if t is not None else node.retained()
 
-    def _value(self, node: Node, t: Tensor | None) -> np.ndarray | None:
+    def _value(self, node: Node, t: Tensor | None) -> Any:
         """The node's output values, from its tensor (``t``), the graph, or a consumer's saved input."""
         if t is not None:
             return t.data
-        if node.out is not None:
-            return node.out
+        out = node.output
+        if out is not None:
+            return out
         return self.saved_values.get(id(node))
 
     def _label(self, name: str | None, shape: tuple[int, ...], data: Any, grad: Any, show_data: bool,
@@ -169,10 +216,13 @@ class GraphDrawer:
     # -------------------------------------------------------------- drawing
     def draw(self, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True, max_values: int = 4,
              group_by_module: bool = False, legend: bool = False, grads: dict[int, Any] | None = None,
-             partial: set[int] | None = None, highlight: Node | None = None) -> GraphDrawing:
+             partial: set[int] | None = None, highlight: Node | None = None,
+             collapse_modules: bool = False) -> GraphDrawing:
         """The drawing. ``grads`` (id of a Node or leaf -> gradient) replaces the tensors' own
-        ``.grad``; ids in ``partial`` are marked as sums still in progress; ``highlight`` is the
+        gradients; ids in ``partial`` are marked as sums still in progress; ``highlight`` is the
         Node whose operation is drawn in orange."""
+        if rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
         ids: dict[int, str] = {}
         for k, n in enumerate(self.nodes):
             ids[id(n)] = f"t{k}"
@@ -181,15 +231,15 @@ class GraphDrawer:
         root_items = {id(r._node if r._node is not None else r) for r in self.roots}
         partial = partial or set()
 
-        def grad_of(key: int, tensor: Tensor | None, node: Node | None = None) -> Any:
+        def grad_of(key: int, tensor: Tensor | None) -> Any:
             if grads is not None:
                 return grads.get(key)
             if tensor is not None and tensor.grad is not None:
                 return tensor.grad.data
-            return None if node is None else node.grad
+            return self.node_grads.get(key)
 
         statements: dict[str | None, list[str]] = {None: []}
-        clusters = self._clusters() if group_by_module else {}
+        clusters = self._clusters() if group_by_module or collapse_modules else {}
         cluster_of = {item: key for key, (_, members) in clusters.items() for item in members}
 
         def emit(item_id: int, line: str) -> None:
@@ -207,8 +257,9 @@ class GraphDrawer:
         boxes: list[tuple[int, Node, str]] = []
         for k, node in enumerate(self.nodes):
             t = self._node_tensor(node)
-            name = (t.name if t is not None else None) or getattr(node, "name", None)
-            value, grad = self._value(node, t), grad_of(id(node), t, node)
+            name = self.param_names.get(id(t)) if t is not None else None
+            name = name or (t.name if t is not None else None)
+            value, grad = self._value(node, t), grad_of(id(node), t)
             if id(node) in root_items or name or value is not None or grad is not None or id(node) in partial:
                 colour = OUTPUT_COLOUR if id(node) in root_items else INTERMEDIATE_COLOUR
                 label = self._label(name, node.shape, value, grad, show_data, show_grad, max_values,
@@ -224,6 +275,8 @@ class GraphDrawer:
         edges = [f"op{k} -> {box}" for k, _, box in boxes]
         for k, node in enumerate(self.nodes):
             edges.extend(f"{source[id(p)]} -> op{k}" for p in node.parents if p is not None)
+        if collapse_modules:
+            statements, edges = _collapse(statements, edges, clusters)
 
         body = [f"\t{line}\n" for line in statements[None]]
         for key, lines in statements.items():
@@ -248,32 +301,54 @@ class GraphDrawer:
         return g
 
     def _clusters(self) -> dict[str, tuple[str, set[int]]]:
-        """One cluster per child module of ``model``: its parameters and the Nodes its last call made."""
+        """One cluster per child module of ``model``: its parameters and the Nodes its last
+        recorded forward made (see ``viz.record_modules``)."""
         if self.model is None:
             raise ValueError("draw_graph: group_by_module=True needs the model (draw_graph(..., model=net))")
         clusters: dict[str, tuple[str, set[int]]] = {}
-        for name, module in _children(self.model):
+        recorded = False
+        for name, module in children(self.model):
             members: set[int] = set()
-            recorded = getattr(module, "recorded", None)
-            if recorded is not None:
-                start, end = recorded
+            span = recorded_range(module)
+            if span is not None:
+                recorded = True
+                start, end = span
                 members.update(id(n) for n in self.nodes if start <= n.seq < end)
             for _, p in module.named_parameters():
                 members.add(id(p))
             if members:
                 clusters[name] = (f"{name}: {module!r}", members)
+        if not recorded:
+            raise ValueError(
+                "draw_graph: group_by_module=True needs to know which operations each layer made: run the "
+                "forward pass inside `with viz.record_modules(model):` (or call viz.record_modules(model) "
+                "once, before it)"
+            )
         return clusters
 
 
-def _children(model: Any) -> list[tuple[str, Any]]:
-    """The direct sub-modules of ``model`` with their names (``layers.0``, ...)."""
-    out = []
-    for attr, value in vars(model).items():
-        if hasattr(value, "named_parameters") and hasattr(value, "forward"):
-            out.append((attr, value))
-        elif isinstance(value, (list, tuple)):
-            out.extend((f"{attr}.{i}", v) for i, v in enumerate(value) if hasattr(v, "forward"))
-    return out
+def _collapse(statements: dict[str | None, list[str]], edges: list[str],
+              clusters: dict[str, tuple[str, set[int]]]) -> tuple[dict[str | None, list[str]], list[str]]:
+    """Each cluster as one box ("layers.0: Dense(2 -> 3), 1 operation"), edges between boxes."""
+    owner: dict[str, str] = {}  # DOT id of a drawn element -> the box that replaces it
+    lines = list(statements[None])
+    for k, key in enumerate(key for key in statements if key is not None):
+        box = f"module{k}"
+        ops = 0
+        for line in statements[key]:
+            element = line.split(" ", 1)[0]
+            owner[element] = box
+            ops += element.startswith("op")
+        text = f"{clusters[key][0]}\n{ops} operation{'s' if ops != 1 else ''}"
+        lines.append(f'{box} [label={_dot_string(text)} shape=box style="rounded,filled" fillcolor=gray95]')
+    seen: set[tuple[str, str]] = set()
+    joined = []
+    for edge in edges:
+        a, b = (owner.get(end, end) for end in edge.split(" -> "))
+        if a != b and (a, b) not in seen:
+            seen.add((a, b))
+            joined.append(f"{a} -> {b}")
+    return {None: lines}, joined
 
 
 def _legend_lines() -> list[str]:
@@ -290,7 +365,7 @@ def _legend_lines() -> list[str]:
 
 def draw_graph(
     root: Tensor | Sequence[Tensor],
-    params: dict[str, Tensor] | None = None,
+    params: Any = None,
     rankdir: str = "LR",
     show_data: bool = True,
     show_grad: bool = True,
@@ -298,26 +373,35 @@ def draw_graph(
     group_by_module: bool = False,
     model: Any = None,
     legend: bool = False,
+    max_nodes: int | None = MAX_NODES,
+    collapse_modules: bool = False,
 ) -> GraphDrawing:
     """Draw the computation graph behind ``root`` (a Tensor or a list of them).
 
     Args:
         root: the output(s) to draw from.
-        params: names for tensors, e.g. ``dict(model.named_parameters())``, or the model itself.
+        params: names for tensors, e.g. ``dict(model.named_parameters())`` or ``{"h": h}`` for an
+            intermediate result, or the model itself.
         rankdir: Graphviz's direction: "LR" (left to right) or "TB" (top to bottom).
         show_data, show_grad: show values / gradients of tensors with at most ``max_values`` elements.
         max_values: the size limit for showing values.
-        group_by_module: draw one dashed cluster per layer of ``model``.
-        model: the Module the graph came from (names its parameters and, with
-            ``group_by_module``, groups the drawing by the layers' last forward calls).
+        group_by_module: draw one dashed cluster per layer of ``model``, whose forward ran inside
+            ``viz.record_modules(model)``.
+        model: the Module the graph came from (names its parameters; clusters).
         legend: add a small legend of the colours.
+        max_nodes: refuse graphs with more operations than this (:class:`GraphTooLarge`, with
+            what to do instead); None draws any size.
+        collapse_modules: draw each layer as one box (implies ``group_by_module``): the way to
+            draw a network too large to show operation by operation.
 
     Returns:
         a :class:`GraphDrawing` (a ``graphviz.Digraph``): ``.source`` is the DOT text; it shows
         inline in Jupyter; ``viz.render(drawing, path)`` writes SVG/PNG/PDF.
     """
-    drawer = GraphDrawer(root, params, model)
-    return drawer.draw(rankdir, show_data, show_grad, max_values, group_by_module, legend)
+    limit = None if collapse_modules else max_nodes
+    drawer = GraphDrawer(root, params, model, limit)
+    return drawer.draw(rankdir, show_data, show_grad, max_values, group_by_module, legend,
+                       collapse_modules=collapse_modules)
 
 
 def render(root_or_drawing: Tensor | Sequence[Tensor] | graphviz.Digraph, path: str | os.PathLike,

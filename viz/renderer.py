@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 
 from autograd_lite.files import write_atomically
 
@@ -102,6 +103,47 @@ def render_source(source: str, path: str, format: str | None = None) -> str:
             raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
 
     return write_atomically(path, run)
+
+
+def render_many(sources: list[str], paths: list[str], format: str) -> list[str]:
+    """Render several DOT sources (frames of a tour) with one renderer process; returns the paths.
+
+    Each file is written atomically, as :func:`render_source` writes one. Starting the renderer
+    once instead of once per frame is most of the cost of a small frame.
+    """
+    if len(sources) != len(paths):
+        raise ValueError("render_many: one path per source")
+    if not sources:
+        return []
+    if format not in FORMATS:
+        raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    kind, exe = find_renderer()
+    out_format = "png" if format == "pdf" and kind == "graphviz-pure" else format
+    folder = os.path.dirname(os.path.abspath(paths[0]))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".frames-", dir=folder) as tmp:
+        combined = os.path.join(tmp, "frames.gv")
+        _write_text(combined, "\n".join(sources))
+        args = [exe, f"-T{out_format}", "-O", combined] + ([f"-Gdpi={PNG_DPI}"] if out_format == "png" else [])
+        done = subprocess.run(args, capture_output=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
+        for k, path in enumerate(paths):
+            made = f"{combined}.{out_format}" if k == 0 else f"{combined}.{k + 1}.{out_format}"
+            if out_format != format:  # graphviz-pure writes no PDF: wrap its PNG
+                with open(made, "rb") as f:
+                    png = f.read()
+                write_atomically(path, lambda tmp_path, png=png: _pdf_from_png(png, tmp_path))
+            else:
+                with open(made, "rb") as src:
+                    data = src.read()
+                write_atomically(path, lambda tmp_path, data=data: _write_bytes(tmp_path, data))
+    return list(paths)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def _write_text(path: str, text: str) -> None:

@@ -12,42 +12,68 @@ from typing import Any
 import autograd_lite as al
 from autograd_lite import Tensor
 
-from .graph import GraphDrawer
-from .renderer import render_source
+from .graph import MAX_NODES, GraphDrawer
+from .renderer import render_many
+
+#: backward_tour refuses graphs with more operations (frames) than this unless told otherwise.
+MAX_FRAMES = 60
 
 
-def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
-                  params: dict[str, Tensor] | None = None, model: Any = None, **draw_options: Any) -> list[str]:
+def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg", params: Any = None,
+                  model: Any = None, max_frames: int | None = MAX_FRAMES, **draw_options: Any) -> list[str]:
     """Write one frame per backward step to ``out_dir`` (``step_01.svg``, ...); returns the paths.
 
     Frame k highlights the operation whose VJP runs at step k (in topological order, output
     first) and shows every gradient known by then: a tensor's gradient is complete once all
     the operations that used it have run; until then it is "?" (or, for a leaf, the sum so far,
-    marked "(so far)"). ``.grad`` is not changed; the graph is kept.
+    marked "(so far)"). ``.grad`` is not changed; the graph is kept, and must not have been
+    freed by a plain ``backward()`` (draw the tour first, or use ``backward(retain_graph=True)``).
 
-    ``draw_options`` go to the drawing (``rankdir``, ``max_values``, ``show_data``...).
+    ``max_frames`` refuses graphs with more operations than that (one frame each; None: any
+    number). ``draw_options`` go to the drawing (``rankdir``, ``max_values``, ``show_data``...).
+    All frames are rendered by one renderer process.
     """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"backward_tour: expected the Tensor to backpropagate from, got {type(root).__name__}")
+    if root._node is None:
+        raise ValueError(
+            "backward_tour: this tensor is a leaf, so its backward pass has no step to show; "
+            "give the result of operations on it (e.g. the loss)"
+        )
+    if root._node.freed:
+        raise RuntimeError(
+            "backward_tour: backward() has already freed this graph; draw the tour before calling "
+            "backward(), or call backward(retain_graph=True)"
+        )
+    drawer = GraphDrawer(root, params, model, draw_options.pop("max_nodes", MAX_NODES), "backward_tour")
+    if max_frames is not None and len(drawer.nodes) > max_frames:
+        raise ValueError(
+            f"backward_tour: the graph has {len(drawer.nodes)} operations, so the tour would have "
+            f"{len(drawer.nodes)} frames (more than max_frames={max_frames}); tour a smaller expression, "
+            "or pass max_frames=None (or a larger number) to make them all"
+        )
     steps = al.trace_backward(root)
-    drawer = GraphDrawer(root, params, model)
-    users: dict[int, set[int]] = {}  # id of a node or leaf -> ids of the nodes that consume it
+    remaining: dict[int, int] = {}  # id of a node or leaf -> consumers whose VJP has not run yet
     for node in drawer.nodes:
         for p in node.parents:
             if p is not None:
-                users.setdefault(id(p), set()).add(id(node))
+                remaining[id(p)] = remaining.get(id(p), 0) + 1
     final = {id(step.node): step.grad for step in steps}  # each node's gradient, once complete
-    os.makedirs(out_dir, exist_ok=True)
-    done: set[int] = set()
-    width = max(2, len(str(len(steps))))
-    paths = []
+    complete: dict[int, Any] = {}
+    sources = []
     for k, step in enumerate(steps, 1):
-        done.add(id(step.node))
-        # a gradient is complete once every operation that used the tensor has run
-        complete = {key for key in final if users.get(key, set()) <= done}
-        grads = {key: final[key] for key in complete}
+        node = step.node
+        complete[id(node)] = final[id(node)]
+        for p in node.parents:
+            if p is not None:
+                remaining[id(p)] -= 1
+        grads = {key: g for key, g in complete.items() if remaining.get(key, 0) == 0}
         grads.update(step.leaf_grads)
-        partial = {key for key, consumers in users.items() if not consumers <= done}
-        drawing = drawer.draw(grads=grads, partial=partial, highlight=step.node, **draw_options)
-        drawing.attr(label=f"backward step {k} of {len(steps)}: VJP of '{step.node.op.name}'", labelloc="t")
-        path = os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}")
-        paths.append(render_source(drawing.source, path, format))
-    return paths
+        partial = {key for key, left in remaining.items() if left}
+        drawing = drawer.draw(grads=grads, partial=partial, highlight=node, **draw_options)
+        drawing.attr(label=f"backward step {k} of {len(steps)}: VJP of '{node.op.name}'", labelloc="t")
+        sources.append(drawing.source)
+    width = max(2, len(str(len(steps))))
+    os.makedirs(out_dir, exist_ok=True)
+    paths = [os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}") for k in range(1, len(steps) + 1)]
+    return render_many(sources, paths, format)

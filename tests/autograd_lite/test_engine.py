@@ -287,15 +287,16 @@ def test_intermediates_get_grad_only_when_they_retain_it_as_in_pytorch():
     assert h.grad.item() == pytest.approx(1 - np.tanh(6.0) ** 2)
 
 
-def test_a_retained_graph_keeps_every_nodes_gradient():
+def test_trace_backward_gives_every_nodes_gradient_without_touching_grad():
+    """What drawings ask the engine for: the gradient at every node (no state kept for them)."""
     x = Tensor(2.0, requires_grad=True)
     h = x * 3
     y = h.tanh()
-    y.backward(retain_graph=True)
-    assert h.grad_fn.grad == pytest.approx(1 - np.tanh(6.0) ** 2)
-    z = (x * 3).tanh()
-    z.backward()
-    assert z.grad_fn.grad is None  # a plain backward frees everything it used
+    steps = al.trace_backward(y)
+    grads = {s.node.op.name: s.grad for s in steps}
+    assert grads["tanh"] == 1.0
+    assert grads["mul"] == pytest.approx(1 - np.tanh(6.0) ** 2)
+    assert x.grad is None and h.grad is None
 
 
 def test_grad_does_not_touch_any_dot_grad():

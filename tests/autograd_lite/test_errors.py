@@ -34,7 +34,9 @@ def test_matmul_misalignment_names_both_shapes_and_dimensions():
 def test_bad_axis_is_named_with_the_shape():
     x = Tensor(np.ones((2, 3)))
     for call in (lambda: x.sum(axis=2), lambda: x.mean(axis=-3), lambda: x.max(axis=5), lambda: x.softmax(axis=4)):
-        with pytest.raises(ValueError, match=r"axis -?\d+ is out of bounds .*\(2, 3\)"):
+        with pytest.raises(ValueError, match=r"axis -?\d+ is out of range for a tensor of shape \(2, 3\)"):
+            call()
+        with pytest.raises(IndexError):  # PyTorch's class for it, too
             call()
 
 
@@ -64,5 +66,5 @@ def test_reduction_of_an_empty_tensor():
 def test_operands_numpy_cannot_use_are_named():
     with pytest.raises(TypeError, match=r"add: cannot compute with operands of types Tensor\(float64\) and str"):
         Tensor([1.0]) + "a"
-    with pytest.raises(TypeError, match=r"mul: .*NoneType and Tensor"):
+    with pytest.raises(TypeError, match=r"mul: .*(NoneType and Tensor|Tensor\(float64\) and NoneType)"):
         None * Tensor([1.0])

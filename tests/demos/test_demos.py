@@ -24,7 +24,7 @@ def test_xor(tmp_path, capsys):
     for name in ("training_loss.png", "decision_boundary.png", "hidden_activations.png", "weight_dynamics.png",
                  "training_step_graph.svg"):
         assert files[name] > 1000, name
-    assert sum(1 for f in files if f.startswith("tour")) == 15  # one frame per op of the step's graph
+    assert sum(1 for f in files if f.startswith("tour")) == 17  # one frame per op: affine, 6 in sigmoid, twice; mse 3
 
 
 def test_xor_with_adam_and_batches(tmp_path, capsys):

@@ -80,11 +80,16 @@ def test_tensors_that_retain_their_grad_are_drawn_with_it():
     assert f"data {np.tanh(-6.0):.4f} | grad 1.0000" in src
 
 
-def test_before_backward_every_value_is_shown():
+def test_before_backward_the_values_that_exist_are_shown_and_no_gradient():
+    """Values the graph saved for backward (exp keeps its output), those of tensors named in
+    params; gradients only once backward has run. Nothing is kept for drawings."""
     x = Tensor([1.0, 2.0], requires_grad=True, name="x")
-    y = (x * 3).exp().sum()
+    x3 = x * 3
+    y = x3.exp().sum()
     src = viz.draw_graph(y).source
-    assert "data [3.0000, 6.0000]" in src and "grad -" in src
+    assert f"data [{np.exp(3.0):.4f}, {np.exp(6.0):.4f}]" in src and "grad -" in src
+    assert "data [3.0000, 6.0000]" not in src  # exp saved its output, not its input
+    assert "{ x3 | (2,) | data [3.0000, 6.0000] | grad - }" in viz.draw_graph(y, params={"x3": x3}).source
 
 
 def test_parameters_are_labelled_by_name_and_large_tensors_by_shape():
@@ -99,7 +104,8 @@ def test_parameters_are_labelled_by_name_and_large_tensors_by_shape():
 
 def test_group_by_module_draws_one_cluster_per_layer():
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
-    loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 1)))
+    with viz.record_modules(net):
+        loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 1)))
     src = viz.draw_graph(loss, model=net, group_by_module=True).source
     for i, name in enumerate(["Dense(2 -> 3)", "Sigmoid()", "Dense(3 -> 1)", "Sigmoid()"]):
         assert f'subgraph "cluster_layers.{i}"' in src and f"layers.{i}: {name}" in src
@@ -109,9 +115,37 @@ def test_group_by_module_draws_one_cluster_per_layer():
 
 def test_the_model_itself_can_be_given_as_params():
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid())
+    viz.record_modules(net)  # without `with`: the hooks stay
     loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 3)))
     src = viz.draw_graph(loss, params=net, group_by_module=True).source
     assert "layers.0.weight" in src and 'subgraph "cluster_layers.1"' in src
+
+
+def test_grouping_a_forward_that_was_not_recorded_says_how():
+    import pytest
+
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid())
+    loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"viz\.record_modules\(model\)"):
+        viz.draw_graph(loss, model=net, group_by_module=True)
+
+
+def test_layers_keep_no_drawing_state():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid())
+    with viz.record_modules(net):
+        net.forward(np.ones((1, 2)))
+    for layer in net.layers:
+        assert set(vars(layer)) - {"_hooks"} == set(vars(Dense(2, 3) if isinstance(layer, Dense) else Sigmoid()))
+        assert not layer.__dict__.get("_hooks")  # the hooks went with the `with` block
+
+
+def test_collapsed_modules_draw_a_network_too_large_for_operations():
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    with viz.record_modules(net):
+        loss = net.loss_function(net.forward(np.ones((1, 2))), np.ones((1, 1)))
+    src = viz.draw_graph(loss, model=net, collapse_modules=True).source
+    assert "layers.0: Dense(2 -> 3)\\n1 operation" in src and "layers.1: Sigmoid()\\n6 operations" in src
+    assert 'label="x@W+b"' not in src and "->" in src
 
 
 def test_legend_is_optional():
@@ -131,8 +165,20 @@ def test_a_100000_node_chain_draws_without_recursion():
     y = x
     for _ in range(100_000):
         y = y * 1.0
-    src = viz.draw_graph(y, show_data=False, show_grad=False).source
+    src = viz.draw_graph(y, show_data=False, show_grad=False, max_nodes=None).source
     assert src.count('label="*"') == 100_000
+
+
+def test_a_graph_too_large_to_read_is_refused_with_the_ways_past_it():
+    import pytest
+
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(1001):
+        y = y * 1.0
+    with pytest.raises(viz.GraphTooLarge, match=r"max_nodes=1000.*collapse_modules=True.*max_nodes=None"):
+        viz.draw_graph(y)
+    assert viz.draw_graph(y, max_nodes=2000).source.count('label="*"') == 1001
 
 
 def test_several_roots_and_a_leaf_root():
@@ -162,5 +208,13 @@ def test_after_a_retained_backward_every_value_and_gradient_is_shown():
     src = viz.draw_graph(y).source
     e = np.exp(1.0)
     assert f"data {e:.4f} | grad {1 / (e + 1):.4f}" in src  # exp(2x) and its gradient
-    assert f"data 1.0000 | grad {e / (e + 1):.4f}" in src  # 2x, and d y / d(2x)
+    assert f"data ? | grad {e / (e + 1):.4f}" in src  # 2x: its value was not kept (exp keeps its output)
     assert "grad -" not in src
+
+
+def test_drawing_refuses_what_is_not_a_tensor_with_advice():
+    import pytest
+
+    for bad in (3.0, [], [Tensor(1.0), 2.0], None):
+        with pytest.raises(TypeError, match="expected Tensors to draw from"):
+            viz.draw_graph(bad)
