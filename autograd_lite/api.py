@@ -12,6 +12,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from . import engine, functional, ops  # noqa: F401  (importing them registers their ops)
 from .registry import ENTRIES, Entry
 from .tensor import Tensor
@@ -42,6 +44,43 @@ def _transposed(self: Tensor) -> Tensor:
     return ops.transpose(self, None)
 
 
+def _ufuncs() -> dict[Any, Callable[..., Any]]:
+    """numpy's ufuncs that are operations of the table: np.exp(t) is t.exp(), arr + t is a Tensor."""
+    table = {np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul, np.true_divide: ops.div,
+             np.power: ops.power, np.negative: ops.neg, np.exp: ops.exp, np.log: ops.log, np.log1p: ops.log1p,
+             np.sqrt: ops.sqrt, np.absolute: ops.abs, np.sin: ops.sin, np.cos: ops.cos, np.tanh: ops.tanh,
+             np.maximum: ops.maximum, np.minimum: ops.minimum, np.matmul: ops.matmul, np.sign: ops.sign,
+             np.isfinite: ops.isfinite, np.isnan: ops.isnan, np.logical_not: ops.logical_not}
+    for name in ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or"):
+        table[getattr(np, name)] = getattr(ops, name)
+    return table
+
+
+_UFUNCS = _ufuncs()
+
+
+def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """numpy's dispatch: a ufunc of the table on Tensors is that operation (recorded); with
+    ``out=`` a numpy array (``arr -= t``), it writes the values there, untracked, as
+    ``t.data -= ...`` does. Anything else is refused, naming what to use instead."""
+    out = kwargs.get("out")
+    if method == "__call__" and out is not None:
+        outs = out if isinstance(out, tuple) else (out,)
+        if any(isinstance(o, Tensor) for o in outs):
+            raise TypeError(f"np.{ufunc.__name__}(..., out=tensor): write into a Tensor with its in-place "
+                            "operators (t += x, t.mul_(x)) so that the change is tracked")
+        raw = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        return ufunc(*raw, **kwargs)
+    op = _UFUNCS.get(ufunc)
+    if method == "__call__" and op is not None and not kwargs:
+        return op(*inputs)
+    raise TypeError(
+        f"np.{ufunc.__name__}{'.' + method if method != '__call__' else ''} is not an operation on autograd_lite "
+        "Tensors (no gradient would flow through it); use the al. functions and Tensor methods, or "
+        "t.numpy() for the values"
+    )
+
+
 def attach() -> dict[str, Callable[..., Any]]:
     """Set every registered method and operator on Tensor; return the ``al.`` functions by name."""
     functions: dict[str, Callable[..., Any]] = {}
@@ -54,6 +93,7 @@ def attach() -> dict[str, Callable[..., Any]]:
         if entry.function:
             functions[entry.function] = _function(entry)
     Tensor.backward = _backward  # type: ignore[attr-defined]
+    Tensor.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
     Tensor.T = property(_transposed)  # type: ignore[attr-defined]
     return functions
 

@@ -148,8 +148,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
             else:
                 p.pending = p.pending + gi
         else:
-            if gi.shape != p.data.shape:
-                gi = sum_to(gi, p.data.shape, name)
+            if gi.shape != p._data.shape:
+                gi = sum_to(gi, p._data.shape, name)
             entry = leaf_grads.get(id(p))
             if entry is None:
                 leaf_grads[id(p)] = [p, gi]
@@ -193,8 +193,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                 for i, p in enumerate(node.p0):
                     if p is not None and (needed is None or id(p) in needed):
                         send(p, op.vjps[i](g, ans, *a0), name)
-            if not retain_graph:  # free the saved values; the structure and the shape stay
-                node.a0, node.a1, node.out = _FREED, None, None
+            if not retain_graph and (needed is None or any(p is not None and id(p) in needed for p in node.parents)):
+                node.a0, node.a1, node.out = _FREED, None, None  # used: free it; the structure and shape stay
             if visit is not None:
                 visit(node, g, leaf_grads)
     except BaseException:
@@ -224,7 +224,7 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
     elif g.requires_grad or old.requires_grad:
         t._grad = old + g
     else:
-        t._grad = _make(old.data + g.data)
+        t._grad = _make(old._data + g._data)
 
 
 def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Tensor:
@@ -234,7 +234,7 @@ def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]
     so a gradient that is a view, or already given to another tensor, is copied: no two
     gradients share memory, and editing one in place cannot change another.
     """
-    shape, dtype = t.data.shape, t.data.dtype
+    shape, dtype = t._data.shape, t._data.dtype
     if isinstance(g, Tensor):  # create_graph: keep the graph, convert with recorded operations
         if g.dtype != dtype:
             g = astype(g, dtype, g.dtype)
@@ -257,7 +257,7 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
     """The starting gradient for ``output``: ones for a one-element output, else ``gradient``."""
     dtype = output.dtype
     if gradient is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
                 f"{what}: the implicit gradient needs a one-element output, got shape {output.shape}; "
                 "pass the gradient of the output explicitly (backward(gradient=...)), or reduce it "
@@ -269,7 +269,7 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
             raise ValueError(f"{what}: gradient of shape {gradient.shape} given for an output of shape {output.shape}")
         if create_graph:
             return gradient if gradient.dtype == dtype else gradient.astype(dtype)  # type: ignore[attr-defined]
-        g = np.array(gradient.data, dtype=dtype)
+        g = np.array(gradient._data, dtype=dtype)
     else:
         try:
             g = np.array(gradient, dtype=dtype)

@@ -117,9 +117,8 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     xd = _data(x)
     axes = _axes(axis, np.ndim(xd), "logsumexp", np.shape(xd))
     empty = np.size(xd) == 0 or (axes is not None and any(np.shape(xd)[a] == 0 for a in axes))
-    if empty:  # no maximum to subtract: the sum of nothing is 0
-        with np.errstate(divide="ignore"):
-            return log(ops.sum(exp(x), axes, keepdims))
+    if empty:  # log of a sum of nothing: -inf, with the (empty) gradient of a sum
+        return ops.sum(x, axes, keepdims) + float("-inf")
     m = _shift(x, axes)
     out = log(ops.sum(exp(x - m), axes, True)) + m
     if keepdims:

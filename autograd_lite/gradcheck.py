@@ -30,7 +30,7 @@ def _prepare(inputs: Any) -> tuple[Tensor, ...]:
     for x in items:
         if isinstance(x, Tensor):
             if x.dtype.kind == "f":
-                out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad, name=x.name))
+                out.append(Tensor(x._data.astype(np.float64), requires_grad=x.requires_grad, name=x.name))
             else:
                 out.append(x)
         else:
@@ -52,26 +52,26 @@ def _numeric_jacobians(
 ) -> list[list[np.ndarray]]:
     """J[o][j] of shape (output o size, input wrt[j] size), by central differences."""
     with no_grad():
-        sizes = [np.size(o.data) for o in _outputs(fn, inputs)]
-        jac = [[np.zeros((n, np.size(inputs[i].data))) for i in wrt] for n in sizes]
+        sizes = [np.size(o._data) for o in _outputs(fn, inputs)]
+        jac = [[np.zeros((n, np.size(inputs[i]._data))) for i in wrt] for n in sizes]
         for j, i in enumerate(wrt):
-            original = inputs[i].data
+            original = inputs[i]._data
             values = np.array(original, dtype=np.float64)  # a private copy to nudge
             flat = values.reshape(-1)
             try:
                 for k in range(flat.size):
                     orig = flat[k]
                     flat[k] = orig + eps
-                    inputs[i].data = values[()] if values.ndim == 0 else values
-                    plus = [np.array(o.data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                    inputs[i]._data = values[()] if values.ndim == 0 else values
+                    plus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
                     flat[k] = orig - eps
-                    inputs[i].data = values[()] if values.ndim == 0 else values
-                    minus = [np.array(o.data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                    inputs[i]._data = values[()] if values.ndim == 0 else values
+                    minus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
                     flat[k] = orig
                     for o, (p, m) in enumerate(zip(plus, minus)):
                         jac[o][j][:, k] = (p - m) / (2 * eps)
             finally:
-                inputs[i].data = original
+                inputs[i]._data = original
     return jac
 
 
@@ -79,12 +79,12 @@ def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Tensor], wrt: l
     """J[o][j] from backward: row r is the gradient of output element r."""
     outs = _outputs(fn, inputs)
     targets = [inputs[i] for i in wrt]
-    jac = [[np.zeros((np.size(o.data), np.size(inputs[i].data))) for i in wrt] for o in outs]
+    jac = [[np.zeros((np.size(o._data), np.size(inputs[i]._data))) for i in wrt] for o in outs]
     for o, out in enumerate(outs):
         if not out.requires_grad:  # a constant output: its Jacobian is zero
             continue
-        for r in range(np.size(out.data)):
-            seed = np.zeros(np.size(out.data))
+        for r in range(np.size(out._data)):
+            seed = np.zeros(np.size(out._data))
             seed[r] = 1.0
             grads = grad(out, targets, grad_outputs=seed.reshape(out.shape), retain_graph=True, allow_unused=True)
             for j, g in enumerate(grads):
@@ -95,7 +95,7 @@ def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Tensor], wrt: l
                         f"gradcheck: the gradient of input {wrt[j]} has shape {g.shape}, "
                         f"but the input has shape {targets[j].shape}"
                     )
-                jac[o][j][r] = np.reshape(g.data, -1)
+                jac[o][j][r] = np.reshape(g._data, -1)
     return jac
 
 

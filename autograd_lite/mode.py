@@ -53,19 +53,32 @@ class _ModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_ModeContext):
+class _Switch(_ModeContext):
+    """no_grad / enable_grad: also usable as ``@no_grad`` without parentheses (as in PyTorch)."""
+
+    def __new__(cls, fn: Any = None) -> Any:
+        self = super().__new__(cls)
+        if fn is None:
+            return self
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}() takes no arguments (or, as a decorator, the function), "
+                            f"got a {type(fn).__name__}; write `with al.{cls.__name__}():`")
+        return self(fn)
+
+
+class no_grad(_Switch):
     """Nothing inside is recorded: for inference and for parameter updates.
 
     >>> with al.no_grad():
-    ...     w.data -= lr * w.grad.data
-    >>> @al.no_grad()
+    ...     w -= lr * w.grad          # in place, w stays a leaf that requires grad
+    >>> @al.no_grad                   # or @al.no_grad()
     ... def predict(x): ...
     """
 
     mode = False
 
 
-class enable_grad(_ModeContext):
+class enable_grad(_Switch):
     """Recording on again, inside a ``no_grad`` block."""
 
     mode = True

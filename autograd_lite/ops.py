@@ -46,7 +46,7 @@ Axes = tuple[int, ...] | None
 
 def _data(v: Any) -> Any:
     """The numpy value of a Tensor (or the value itself), for shapes and dtypes: never for masks."""
-    return v.data if isinstance(v, Tensor) else v
+    return v._data if isinstance(v, Tensor) else v
 
 
 def _t(x: Any) -> Tensor:
@@ -557,7 +557,7 @@ def _in_place(op: Any, what: str) -> Any:
 
     def method(self: Tensor, other: Any) -> Tensor:
         def write() -> None:  # straight into the buffer, as numpy's -= does
-            ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+            ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data, casting="same_kind")
 
         return self._change_in_place(lambda: op(self, other), what, write, (other,))
 
@@ -695,7 +695,7 @@ def _transpose_method(self: Tensor, *axes: Any) -> Tensor:
     """``t.transpose()`` reverses the axes; ``t.transpose(0, 1)`` swaps two (as PyTorch);
     ``t.transpose((2, 0, 1))`` or three or more axes permute (as numpy)."""
     if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
-        return swapaxes(self, axes[0], axes[1])
+        return _swap(self, axes[0], axes[1], "transpose")
     if not axes or (len(axes) == 1 and axes[0] is None):
         return transpose(self, None)
     return _permute(self, _shape_arg(axes), "transpose")
@@ -720,10 +720,14 @@ def _permute(x: Tensor, axes: tuple, name: str) -> Tensor:
 @tensor_method("swapaxes", kind="other", primitives=("transpose",))
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     """Swap two axes: a transpose with the permutation that exchanges them."""
+    return _swap(x, axis1, axis2, "swapaxes")
+
+
+def _swap(x: Any, axis1: int, axis2: int, name: str) -> Any:
     shape = np.shape(_data(x))
     ndim = len(shape)
     axes = list(range(ndim))
-    a, b = _axis(axis1, ndim, "swapaxes", shape), _axis(axis2, ndim, "swapaxes", shape)
+    a, b = _axis(axis1, ndim, name, shape), _axis(axis2, ndim, name, shape)
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, tuple(axes))
 
@@ -778,7 +782,7 @@ def _setitem_method(self: Tensor, index: Any, value: Any) -> None:
     idx = as_index(index)
 
     def write() -> None:
-        self.data[idx] = value.data if isinstance(value, Tensor) else value
+        self._data[idx] = value._data if isinstance(value, Tensor) else value
 
     self._change_in_place(lambda: _index_put(self, value, idx), "t[index] = value", write, (value,))
 

@@ -118,7 +118,7 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     if seq > horizon.seq:
         untrack(node)
     t = _new(Tensor)
-    t.data = out
+    t._data = out
     t._node = node
     t.requires_grad = True
     return t
@@ -175,7 +175,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     def op_with_params(x: Any, *params: Any) -> Any:
         if not isinstance(x, Tensor):
             return forward(x, *params)
-        xd = x.data
+        xd = x._data
         try:
             out = forward(xd, *params)
         except (ValueError, IndexError) as e:
@@ -196,7 +196,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     def op(x: Any) -> Any:
         if not isinstance(x, Tensor):
             return forward(x)
-        xd = x.data
+        xd = x._data
         out = forward(xd)
         if out.__class__ is not np.ndarray:
             out = _scalar(out)
@@ -234,7 +234,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
 
     def op(x: Any, y: Any) -> Any:
         if isinstance(x, Tensor):
-            xd = x.data
+            xd = x._data
             px = x._node
             if px is None and x.requires_grad:
                 px = x
@@ -243,7 +243,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
         else:
             return forward(x, y)  # numpy in, numpy out
         if isinstance(y, Tensor):
-            yd = y.data
+            yd = y._data
             py = y._node
             if py is None and y.requires_grad:
                 py = y
@@ -293,9 +293,9 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
         tc, tx, ty = isinstance(condition, Tensor), isinstance(x, Tensor), isinstance(y, Tensor)
         if not (tc or tx or ty):
             return numpy_forward(condition, x, y)
-        c = condition.data if tc else condition
-        xd = x.data if tx else x
-        yd = y.data if ty else y
+        c = condition._data if tc else condition
+        xd = x._data if tx else x
+        yd = y._data if ty else y
         px = py = None
         if tx:
             px = x._node
@@ -350,7 +350,7 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
     for i, t in enumerate(tensors):
         if isinstance(t, Tensor):
             any_tensor = True
-            datas.append(t.data)
+            datas.append(t._data)
             if t.requires_grad and vjps[i] is not None:
                 parents.append(t._node or t)
                 recorded = True

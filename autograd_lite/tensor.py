@@ -34,7 +34,7 @@ _FLOAT_TYPES = (np.float32, np.float64)
 def _to_array(data: Any, dtype: Any) -> Any:
     """Copy ``data`` with the engine's dtype rules (see Tensor): an array, or a numpy scalar if 0-d."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind not in "fiub" or (dtype.kind == "f" and dtype.type not in _FLOAT_TYPES):
@@ -63,6 +63,19 @@ def _to_array(data: Any, dtype: Any) -> Any:
     return arr[()] if arr.ndim == 0 else arr
 
 
+class _ValueReads:
+    """The hook through which ``al.compile`` hears of a tensor's values read into Python
+    (``.data``, ``.item()``, ``float()``, ``bool()``...) while it traces (None: not tracing)."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self) -> None:
+        self.hook: Callable[[Tensor, str], None] | None = None
+
+
+value_reads = _ValueReads()
+
+
 def _stamp() -> int:
     """A number for an in-place change: above every Node's ``seq`` so far (see Node.modified)."""
     stamp = _node_module.next_seq()
@@ -85,19 +98,19 @@ class Tensor:
     *non-leaf*: it keeps a link (``grad_fn``) to the Node that made it. Others are leaves.
 
     ``data`` is the numpy value itself (an array, or a numpy scalar for 0-d tensors). Changing
-    it directly (``t.data[0] = 1``, ``t.data -= x``) is not tracked, as in PyTorch: a graph that
+    it directly (``t._data[0] = 1``, ``t._data -= x``) is not tracked, as in PyTorch: a graph that
     saved the old values would silently compute with the new ones. The in-place operators
     (``t -= x``, ``t[0] = 1``, ``t.zero_()``...) are tracked: see :meth:`_change_in_place`.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "__weakref__")
 
-    # numpy defers to our reflected operators: np.ones(3) + t calls t.__radd__ and gives a Tensor.
-    __array_ufunc__ = None
+    # numpy's ufuncs on Tensors (np.exp(t), arr + t, arr -= t) are dispatched by
+    # autograd_lite.api (__array_ufunc__) to the table's operations.
     # __eq__ is elementwise, so restore identity hashing (tensors as dict keys, as in PyTorch).
     __hash__ = object.__hash__
 
-    data: Any
+    _data: Any
     requires_grad: bool
     _node: Node | None
 
@@ -108,7 +121,7 @@ class Tensor:
                 f"Tensor: requires_grad=True needs floating-point data, got {arr.dtype}; "
                 "pass dtype=np.float64 or float values"
             )
-        self.data = arr
+        self._data = arr
         self._grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
@@ -118,29 +131,54 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
+    def data(self) -> Any:
+        """The numpy value (an array, or a numpy scalar for a 0-d tensor), shared, not copied.
+
+        Reading it inside a function given to ``al.compile`` makes that function uncompilable
+        (its Python would see values the compiled program cannot follow). Assigning it, or
+        editing it in place (``t.data -= lr * g``), is not tracked, as in PyTorch: a graph that
+        saved the old values computes with the new ones. A Tensor assigned is unwrapped.
+        """
+        if value_reads.hook is not None:
+            value_reads.hook(self, ".data")
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not isinstance(value, (np.ndarray, np.generic)):
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"data: a tensor holds numbers, got dtype {value.dtype}")
+        if value.__class__ is np.ndarray and value.ndim == 0:
+            value = value[()]
+        self._data = value
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
         """Number of elements (numpy's ``size``; PyTorch's ``numel()``)."""
-        return self.data.size
+        return self._data.size
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -203,18 +241,26 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The underlying numpy value (shared, not copied), as PyTorch's ``numpy()``."""
-        return self.data
+        if value_reads.hook is not None:
+            value_reads.hook(self, ".numpy()")
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if value_reads.hook is not None:
+            value_reads.hook(self, ".item()")
+        if self._data.size != 1:
             raise ValueError(f"item(): needs a tensor of exactly one element, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        if value_reads.hook is not None:
+            value_reads.hook(self, ".tolist()")
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        data = np.asarray(self.data)
+        if value_reads.hook is not None:
+            value_reads.hook(self, "np.asarray()")
+        data = np.asarray(self._data)
         if dtype is not None and dtype != data.dtype:
             return data.astype(dtype)
         return data.copy() if copy else data
@@ -226,27 +272,31 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if value_reads.hook is not None:
+            value_reads.hook(self, "an index")
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype} "
                             f"of shape {self.shape}")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if value_reads.hook is not None:
+            value_reads.hook(self, "bool()")
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]  # type: ignore[index]
 
     def __repr__(self) -> str:
-        body = np.array2string(np.asarray(self.data), separator=", ", prefix="Tensor(")
+        body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
         extra = ""
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float64:
+            extra += f", dtype={self._data.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.op.name}>"
         elif self.requires_grad:
@@ -256,7 +306,7 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     def __reduce__(self) -> tuple:  # pickling: the values, requires_grad and name (not the graph)
-        return (Tensor, (np.asarray(self.data), self.requires_grad, None, self.name))
+        return (Tensor, (np.asarray(self._data), self.requires_grad, None, self.name))
 
     def __copy__(self) -> Tensor:
         raise TypeError("copy.copy(tensor): use t.clone() (recorded) or t.detach() (shares the data)")
@@ -266,8 +316,8 @@ class Tensor:
         """Set ``requires_grad`` on a leaf in place; returns self."""
         if self._node is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use detach() instead")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_(): needs floating-point data, got {self.data.dtype}")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_(): needs floating-point data, got {self._data.dtype}")
         if self._node is None:
             self.requires_grad = bool(requires_grad)
             if not hasattr(self, "_version"):
@@ -314,7 +364,7 @@ class Tensor:
                 "or compute a new tensor (t = t - x)"
             )
         old_node = self._node
-        dtype = self.data.dtype
+        dtype = self._data.dtype
         recording = grad_mode and (self.requires_grad or any(
             isinstance(o, Tensor) and o.requires_grad for o in operands))
         overwritten = False  # did the old buffer, which a graph may have saved, change?
@@ -322,10 +372,10 @@ class Tensor:
             result = self._checked(compute(), what)
             if result.dtype != dtype:
                 result = result.astype(dtype)  # type: ignore[attr-defined]
-            self.data = result.data
+            self._data = result._data
             self._node = result._node
             self.requires_grad = True
-        elif write is not None and self.data.__class__ is np.ndarray and not getattr(self, "_saved", False):
+        elif write is not None and self._data.__class__ is np.ndarray and not getattr(self, "_saved", False):
             try:
                 write()
             except ValueError:
@@ -338,14 +388,14 @@ class Tensor:
             result = self._checked(compute(), what)
             if result.dtype != dtype and not np.can_cast(result.dtype, dtype, "same_kind"):
                 raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this {dtype} tensor")
-            buffer = self.data
+            buffer = self._data
             if buffer.__class__ is not np.ndarray or getattr(self, "_saved", False):
                 # a numpy scalar (0-d, immutable), or values a graph saved: a new buffer
-                value = np.array(result.data, dtype=dtype)
-                self.data = value[()] if value.ndim == 0 else value
+                value = np.array(result._data, dtype=dtype)
+                self._data = value[()] if value.ndim == 0 else value
                 self._saved = False
             else:
-                buffer[...] = result.data
+                buffer[...] = result._data
                 overwritten = True
         stamp = _stamp()
         self._version = stamp
@@ -354,7 +404,7 @@ class Tensor:
         return self
 
     def _checked(self, result: Tensor, what: str) -> Tensor:
-        if result.shape != self.data.shape:
+        if result.shape != self._data.shape:
             raise ValueError(
                 f"{what}: the result has shape {result.shape} but this tensor has shape {self.shape}; "
                 "an in-place change cannot change the shape"
@@ -393,7 +443,7 @@ def _make(data: Any) -> Tensor:
     Recorded results are made by ``node.record``, with their Node.
     """
     t = _new(Tensor)  # _grad, _version, _name are left unset: their readers have defaults
-    t.data = data
+    t._data = data
     t._node = None
     t.requires_grad = False
     return t
@@ -402,7 +452,7 @@ def _make(data: Any) -> Tensor:
 def _alias(data: Any, node: Node) -> Tensor:
     """A second Tensor for an existing node's output (create_graph's view of saved values)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t._node = node
     t.requires_grad = True
     return t

@@ -1,0 +1,75 @@
+"""float32 stays float32: a result has its inputs' dtype and a gradient always has its
+tensor's dtype and shape, on every path (plain, create_graph, retain_grad, al.grad)."""
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+
+F32 = np.float32
+
+
+def f32(values, requires_grad=True):
+    return Tensor(np.asarray(values, dtype=F32), requires_grad=requires_grad)
+
+
+FUNCTIONS = {
+    "sigmoid": al.sigmoid,
+    "softplus": al.softplus,
+    "relu": al.relu,
+    "tanh": al.tanh,
+    "softmax": al.softmax,
+    "log_softmax": al.log_softmax,
+    "logsumexp": lambda x: al.logsumexp(x, -1),
+    "max": lambda x: x.max(),
+    "min": lambda x: x.min(axis=0),
+    "maximum": lambda x: al.maximum(x, 0.1),
+    "minimum": lambda x: al.minimum(x, 0.1),
+    "two_to_the_x": lambda x: 2.0**x,
+    "x_to_the_p": lambda x: x.abs() ** 1.5,
+    "clip": lambda x: x.clip(-0.2, 0.2),
+    "mean": lambda x: x.mean(),
+    "bce": lambda x: al.bce(al.sigmoid(x), np.array([0.0, 1.0, 1.0])),
+    "bce_with_logits": lambda x: al.bce_with_logits(x, np.array([0.0, 1.0, 1.0])),
+    "mse": lambda x: al.mse(x, np.array([0.0, 1.0, 1.0])),
+    "cross_entropy": lambda x: al.cross_entropy(x.reshape(1, 3), np.array([2])),
+    "cross_entropy_probs": lambda x: al.cross_entropy(x.reshape(1, 3), np.array([[0.2, 0.3, 0.5]])),
+    "abs": lambda x: x.abs(),
+    "where": lambda x: al.where(x.data > 0, x, x * 2.0),
+    "matmul": lambda x: x @ Tensor(np.ones((3, 2), dtype=F32)),
+    "getitem": lambda x: x[[0, 0, 2]],
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float32_values_and_gradients_on_every_path(name):
+    fn = FUNCTIONS[name]
+    x = f32([-0.3, 0.0, 0.7])
+    y = fn(x)
+    assert y.dtype == F32, "value"
+    y.sum().backward()
+    assert x.grad.dtype == F32 and x.grad.shape == x.shape, "backward"
+    (g,) = al.grad(fn(x).sum(), [x])
+    assert g.dtype == F32, "grad"
+    x.grad = None
+    fn(x).sum().backward(create_graph=True)
+    assert x.grad.dtype == F32, "create_graph"
+    if x.grad.requires_grad:  # not for piecewise-linear functions: their gradient is constant
+        (g2,) = al.grad(x.grad.sum(), [x], allow_unused=True)
+        assert g2 is None or g2.dtype == F32, "second order"
+    h = x * 1.0
+    h.retain_grad()
+    fn(h).sum().backward()
+    assert h.grad.dtype == F32, "retain_grad"
+
+
+def test_mixing_in_a_float64_tensor_promotes_as_numpy_does():
+    assert (f32([1.0]) * Tensor([2.0])).dtype == np.float64  # documented: numpy's promotion
+    assert (f32([1.0]) * 2.0).dtype == F32  # a Python number does not promote
+
+
+def test_leaf_gradients_take_the_leafs_dtype_even_when_a_constant_promotes():
+    x = f32([1.0, 2.0])
+    (x * Tensor([3.0, 4.0])).sum().backward()  # the product is float64
+    assert x.grad.dtype == F32 and x.grad.tolist() == [3.0, 4.0]
