@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from demos import compare_gradients, graph, moons, xor
@@ -37,6 +38,24 @@ def test_compare_gradients_agrees(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("layers.0.weight") == 3 and "agree" in out and "DISAGREE" not in out
     assert written(tmp_path)["gradient_differences.png"] > 1000
+
+
+def test_compare_gradients_counts_a_nan_difference_as_a_disagreement(tmp_path, capsys, monkeypatch):
+    def nan_differences(net, X, y):
+        return {name: np.full(p.shape, np.nan) for name, p in net.named_parameters()}
+
+    monkeypatch.setattr(compare_gradients, "finite_differences", nan_differences)
+    assert compare_gradients.main(["--out", str(tmp_path), "--batch", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "autodiff vs finite differences nan (tolerance 1e-06)" in out
+    assert out.count("<- disagrees") == 4 + 6 + 6  # every parameter of the three networks
+    assert out.split("\n\npictures:")[0].splitlines()[-1] == "DISAGREE"
+
+
+def test_the_worse_of_two_differences_is_nan_if_either_is():
+    assert np.isnan(compare_gradients.worse(0.0, float("nan")))
+    assert np.isnan(compare_gradients.worse(float("nan"), 1.0))
+    assert compare_gradients.worse(1e-3, 1e-5) == 1e-3 and compare_gradients.worse(0.0, np.inf) == np.inf
 
 
 def test_graph(tmp_path, capsys):
