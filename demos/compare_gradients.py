@@ -11,6 +11,7 @@ infinite): a gradient that cannot be computed is not an agreement.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import sys
@@ -23,7 +24,7 @@ from matplotlib.figure import Figure
 from mlp import BCE, MSE, CrossEntropy, Dense, NeuralNetwork, ReLU, Sigmoid, Tanh, manual
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser, print_pictures
+from ._cli import output_folder, parser, positive_int, print_pictures
 
 MANUAL_TOLERANCE = 1e-10
 NUMERIC_TOLERANCE = 1e-6
@@ -83,10 +84,15 @@ def worse(a: float, b: float) -> float:
     return a if math.isnan(a) or a > b else b
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
     p = parser("compare_gradients", __doc__.splitlines()[0])
-    p.add_argument("--batch", type=int, default=16, help="samples in the batch of the 4-8-8-3 nets")
-    args = p.parse_args(argv)
+    p.add_argument("--batch", type=positive_int, default=16,
+                   help="samples in the batch of the 4-8-8-3 nets (default: %(default)s)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     np.random.seed(args.seed)
     rng = np.random.default_rng(args.seed)
 

@@ -1,4 +1,5 @@
-"""Smoke tests: every demo runs end to end with small sizes and writes real pictures."""
+"""The demos: each runs end to end with small sizes, prints the numbers the library computes,
+writes real pictures, and turns a bad command-line value into a usage error."""
 
 import os
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from demos import compare_gradients, graph, moons, xor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMOS = [xor, compare_gradients, graph, moons]
 
 
 def written(folder) -> dict[str, int]:
@@ -28,9 +30,11 @@ def test_xor(tmp_path, capsys):
     assert sum(1 for f in files if f.startswith("tour")) == 15  # one frame per op of the step's graph
 
 
-def test_xor_with_adam_and_batches(tmp_path, capsys):
-    assert xor.main(["--out", str(tmp_path), "--epochs", "1000", "--optimizer", "adam", "--batch-size", "4"]) == 0
-    assert "every prediction within 0.1 of its target: yes" in capsys.readouterr().out
+def test_xor_with_adam_and_batches_of_three(tmp_path, capsys):
+    assert xor.main(["--out", str(tmp_path), "--epochs", "1000", "--optimizer", "adam", "--batch-size", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "(2,000 steps)" in out  # batches of 3 and 1 in each epoch of four points
+    assert "every prediction within 0.1 of its target: yes" in out
 
 
 def test_compare_gradients_agrees(tmp_path, capsys):
@@ -79,3 +83,67 @@ def test_runs_as_a_module_from_the_checkout(tmp_path, name):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "agree" in done.stdout
+
+
+def test_a_bad_value_on_the_command_line_is_a_usage_error_not_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "demos.compare_gradients", "--out", str(tmp_path), "--batch", "0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("usage: python -m demos.compare_gradients")
+    assert done.stderr.endswith("error: argument --batch: must be at least 1, got 0\n")
+
+
+@pytest.mark.parametrize(
+    ("demo", "argv", "message"),
+    [
+        (xor, ["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
+        (xor, ["--epochs", "-5"], "argument --epochs: must be at least 1, got -5"),
+        (xor, ["--epochs", "2.5"], "argument --epochs: expected a positive whole number, got '2.5'"),
+        (xor, ["--lr", "0"], "argument --lr: must be greater than 0, got 0"),
+        (xor, ["--lr", "-0.1"], "argument --lr: must be greater than 0, got -0.1"),
+        (xor, ["--lr", "nan"], "argument --lr: must be a finite number, got 'nan'"),
+        (xor, ["--hidden", "0"], "argument --hidden: must be at least 1, got 0"),
+        (xor, ["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+        (xor, ["--seed", "-1"], "argument --seed: must be between 0 and 2**32 - 1 (numpy's range), got -1"),
+        (xor, ["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+        (compare_gradients, ["--batch", "0"], "argument --batch: must be at least 1, got 0"),
+        (compare_gradients, ["--batch", "-3"], "argument --batch: must be at least 1, got -3"),
+        (graph, ["--xor-epochs", "0"], "argument --xor-epochs: must be at least 1, got 0"),
+        (graph, ["--format", "pdf"], "argument --format: invalid choice: 'pdf'"),
+        (moons, ["--samples", "1"], "argument --samples: must be at least 2 (one point per moon), got 1"),
+        (moons, ["--samples", "-4"], "argument --samples: must be at least 1, got -4"),
+        (moons, ["--noise", "-0.1"], "argument --noise: must be 0 or more, got -0.1"),
+        (moons, ["--noise", "inf"], "argument --noise: must be a finite number, got 'inf'"),
+        (moons, ["--hidden", "0"], "argument --hidden: must be at least 1, got 0"),
+        (moons, ["--epochs", "-1"], "argument --epochs: must be at least 1, got -1"),
+        (moons, ["--lr", "0"], "argument --lr: must be greater than 0, got 0"),
+        (moons, ["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+    ],
+)
+def test_bad_values_are_usage_errors(demo, argv, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        demo.main(["--out", str(out), *argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: python -m demos.{demo.__name__.split('.')[-1]}")
+    assert message in err
+    assert not out.exists()  # refused before anything ran
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
+def test_out_must_not_be_a_file(demo, tmp_path, capsys):
+    (tmp_path / "taken").write_text("keep me")
+    with pytest.raises(SystemExit) as exit_:
+        demo.main(["--out", str(tmp_path / "taken")])
+    assert exit_.value.code == 2
+    assert f"argument --out: '{tmp_path / 'taken'}' exists and is not a folder" in capsys.readouterr().err
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
+def test_every_option_has_help_that_gives_its_default(demo):
+    for action in demo.arguments()._actions:
+        if action.dest != "help":
+            assert action.help and ("%(default)s" in action.help or "(default: off)" in action.help), \
+                action.option_strings
