@@ -2,6 +2,7 @@
 writes real pictures, and turns a bad command-line value into a usage error."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -9,6 +10,9 @@ import numpy as np
 import pytest
 
 from demos import compare_gradients, graph, moons, xor
+from mlp import BCE, MSE, Adam, Dense, NeuralNetwork, ReLU, Sigmoid
+from mlp.datasets import make_moons
+from mlp.datasets import xor as xor_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMOS = [xor, compare_gradients, graph, moons]
@@ -19,10 +23,27 @@ def written(folder) -> dict[str, int]:
             for d, _, files in os.walk(folder) for f in files}
 
 
-def test_xor(tmp_path, capsys):
+def xor_table(out: str) -> list[tuple[float, float, float]]:
+    """(target, prediction, error) of each row of the demo's table."""
+    rows = re.findall(r"^\| \[\d, \d\]\s+\|\s+(\d)\s+\|\s+([\d.]+)\s+\| ([\d.]+)\s+\|", out, re.M)
+    return [(float(t), float(p), float(e)) for t, p, e in rows]
+
+
+def test_xor_prints_the_networks_own_predictions(tmp_path, capsys):
     assert xor.main(["--out", str(tmp_path), "--epochs", "300", "--lr", "0.5", "--tour"]) == 0
     out = capsys.readouterr().out
-    assert "| [0, 1]   |   1    |" in out and "0.932" in out and "trained in" in out
+    np.random.seed(0)  # the same training through the library, apart from the demo
+    X, y = xor_data()
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    history = net.train(X, y, epochs=300, learning_rate=0.5, verbose=False)
+    predictions = net.predict(X).ravel()
+    table = xor_table(out)
+    assert [t for t, _, _ in table] == [0, 1, 1, 0]
+    assert [p for _, p, _ in table] == [float(f"{p:.3f}") for p in predictions]
+    assert [e for _, _, e in table] == [float(f"{abs(p - t):.3f}") for p, t in zip(predictions, y.ravel())]
+    assert f"(1,200 steps); final loss {history[-1]:.6f}\n" in out
+    solved = bool(np.all(np.abs(predictions - y.ravel()) < 0.1))
+    assert f"every prediction within 0.1 of its target: {'yes' if solved else 'no'}" in out
     files = written(tmp_path)
     for name in ("training_loss.png", "decision_boundary.png", "hidden_activations.png", "weight_dynamics.png",
                  "training_step_graph.svg"):
@@ -34,13 +55,22 @@ def test_xor_with_adam_and_batches_of_three(tmp_path, capsys):
     assert xor.main(["--out", str(tmp_path), "--epochs", "1000", "--optimizer", "adam", "--batch-size", "3"]) == 0
     out = capsys.readouterr().out
     assert "(2,000 steps)" in out  # batches of 3 and 1 in each epoch of four points
+    assert all(error < 0.1 for _, _, error in xor_table(out))
     assert "every prediction within 0.1 of its target: yes" in out
+
+
+def largest_differences(out: str) -> tuple[float, float]:
+    found = re.search(r"autodiff vs manual (\S+) \(tolerance 1e-10\), autodiff vs finite differences (\S+) ", out)
+    return float(found[1]), float(found[2])
 
 
 def test_compare_gradients_agrees(tmp_path, capsys):
     assert compare_gradients.main(["--out", str(tmp_path), "--batch", "4"]) == 0
     out = capsys.readouterr().out
-    assert out.count("layers.0.weight") == 3 and "agree" in out and "DISAGREE" not in out
+    assert out.count("layers.0.weight") == 3 and "<- disagrees" not in out
+    manual, numeric = largest_differences(out)
+    assert manual <= 1e-10 and numeric <= 1e-6
+    assert out.split("\n\npictures:")[0].splitlines()[-1] == "agree"
     assert written(tmp_path)["gradient_differences.png"] > 1000
 
 
@@ -51,7 +81,8 @@ def test_compare_gradients_counts_a_nan_difference_as_a_disagreement(tmp_path, c
     monkeypatch.setattr(compare_gradients, "finite_differences", nan_differences)
     assert compare_gradients.main(["--out", str(tmp_path), "--batch", "2"]) == 1
     out = capsys.readouterr().out
-    assert "autodiff vs finite differences nan (tolerance 1e-06)" in out
+    manual, numeric = largest_differences(out)
+    assert manual <= 1e-10 and np.isnan(numeric)
     assert out.count("<- disagrees") == 4 + 6 + 6  # every parameter of the three networks
     assert out.split("\n\npictures:")[0].splitlines()[-1] == "DISAGREE"
 
@@ -71,18 +102,26 @@ def test_graph(tmp_path, capsys):
         os.path.join("neuron_tour", f"step_0{k}.svg") for k in range(1, 6)]
 
 
-def test_moons(tmp_path, capsys):
+def test_moons_prints_the_networks_own_accuracy_and_loss(tmp_path, capsys):
     assert moons.main(["--out", str(tmp_path), "--samples", "40", "--epochs", "30"]) == 0
-    assert "training accuracy" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    X, y = make_moons(40, noise=0.1, rng=0)  # the same training through the library, apart from the demo
+    np.random.seed(0)
+    net = NeuralNetwork(BCE())
+    for layer in (Dense(2, 16), ReLU(), Dense(16, 16), ReLU(), Dense(16, 1), Sigmoid()):
+        net.add(layer)
+    history = net.train(X, y, epochs=30, learning_rate=0.01, batch_size=16, shuffle=True, optimizer=Adam,
+                        verbose=False)
+    accuracy = float(np.mean((net.predict(X) > 0.5) == y))
+    assert f"final loss {history[-1]:.5f}; training accuracy {accuracy:.1%}\n" in out
     assert written(tmp_path)["decision_boundary.png"] > 1000
 
 
-@pytest.mark.parametrize("name", ["compare_gradients"])
-def test_runs_as_a_module_from_the_checkout(tmp_path, name):
-    done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--out", str(tmp_path), "--batch", "2"],
+def test_runs_as_a_module_from_the_checkout(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "demos.compare_gradients", "--out", str(tmp_path), "--batch", "2"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "agree" in done.stdout
+    assert "\nagree\n" in done.stdout
 
 
 def test_a_bad_value_on_the_command_line_is_a_usage_error_not_a_traceback(tmp_path):
