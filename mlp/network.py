@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -35,6 +36,31 @@ Callback = Callable[[int, float, "NeuralNetwork"], Any]
 
 _ARCHITECTURE_KEY = "__architecture__"
 _CHECK_ROWS = 4096  # rows per forward when train() checks the whole data set before the first step
+
+
+def _on_an_instance(method: Callable[..., Any]) -> Any:
+    """A method that needs an instance: called on the class, it says what to do instead of
+    Python's "missing 1 required positional argument"."""
+
+    class Descriptor:
+        def __get__(self, obj: Any, cls: type) -> Any:
+            if obj is not None:
+                return method.__get__(obj, cls)
+
+            @functools.wraps(method)
+            def called_on_the_class(*args: Any, **kwargs: Any) -> Any:
+                if args and isinstance(args[0], cls):  # NeuralNetwork.load(net, path): fine
+                    return method(*args, **kwargs)
+                raise TypeError(
+                    f"{cls.__name__}.{method.__name__}() is called on a network, not on the class: build the network "
+                    f"with the same layers first, then call net.{method.__name__}(path), e.g.\n"
+                    f"    net = {cls.__name__}(loss_function=MSE()).add(Dense(2, 3)).add(Sigmoid())...\n"
+                    f"    net.{method.__name__}(path)"
+                )
+
+            return called_on_the_class
+
+    return Descriptor()
 
 
 class TrainingDiverged(RuntimeError):
@@ -352,18 +378,26 @@ class NeuralNetwork(Module):
 
         return write_atomically(path, write)
 
+    @_on_an_instance
     def load(self, path: str | os.PathLike) -> NeuralNetwork:
         """Read parameters saved by :meth:`save` into this network (same architecture).
 
         Everything is read and checked before any parameter changes: a missing, corrupt or
-        mismatched file raises and leaves the network as it was.
+        mismatched file raises and leaves the network as it was. Call it on a network built
+        with the same layers: ``net.load(path)``.
         """
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"load(): no model file at {path!r}")
         try:
-            with np.load(path, allow_pickle=False) as f:
-                arrays = {k: np.array(f[k]) for k in f.files}
+            if not os.path.isfile(path):
+                raise ValueError("it is a folder or a device, not a file")
+            with open(path, "rb") as fh:  # ours to close, whatever np.load makes of the file
+                if fh.read(4) != b"PK\x03\x04":
+                    raise ValueError("it is not a zip archive, as every .npz file is")
+                fh.seek(0)
+                with np.load(fh, allow_pickle=False) as f:
+                    arrays = {k: np.array(f[k]) for k in f.files}
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
             raise ValueError(f"load(): {path!r} is not a model file written by save() ({e})") from None
         stored = arrays.pop(_ARCHITECTURE_KEY, None)

@@ -1,5 +1,6 @@
 """NeuralNetwork: the seed's Quick Start, training options, errors, save/load."""
 
+import gc
 import os
 import re
 import warnings
@@ -399,6 +400,35 @@ def test_a_missing_or_mismatched_file_raises_and_changes_nothing(tmp_path):
         net.load(tmp_path / "plain.npz")
     for name, value in net.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+def test_load_called_on_the_class_says_to_build_the_network_first(tmp_path):
+    path = xor_net().save(tmp_path / "model.npz")
+    with pytest.raises(TypeError, match=r"NeuralNetwork.load\(\) is called on a network, not on the class: build "
+                                        r"the network with the same layers first, then call net.load\(path\)"):
+        NeuralNetwork.load(path)
+    net = xor_net()
+    assert NeuralNetwork.load(net, path) is net  # the unbound call still works
+
+
+def test_loading_a_file_that_is_not_a_model_says_so_and_closes_it(tmp_path):
+    net = xor_net()
+    before = net.state_dict()
+    np.save(tmp_path / "array.npy", np.ones(3))
+    (tmp_path / "notes.txt").write_text("hello")
+    net.save(tmp_path / "model.npz")
+    data = (tmp_path / "model.npz").read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(data[: len(data) // 2])
+    (tmp_path / "folder.npz").mkdir()
+    for name in ("array.npy", "notes.txt", "truncated.npz", "folder.npz"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(ValueError, match=rf"^load\(\): '{re.escape(str(tmp_path / name))}' is not a model "
+                                                 r"file written by save\(\) \(.+\)$"):
+                net.load(tmp_path / name)
+            gc.collect()  # an unclosed file would warn now
+        assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == [], name
+    assert unchanged(net, before)
 
 
 def test_pytorch_style_train_and_eval_switch_modes():
