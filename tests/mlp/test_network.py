@@ -370,6 +370,13 @@ def test_save_replaces_an_existing_file_atomically(tmp_path):
     np.testing.assert_array_equal(xor_net().load(path).predict(np.ones((1, 2))), net.predict(np.ones((1, 2))))
 
 
+def test_save_over_a_folder_is_refused_and_the_folder_kept(tmp_path):
+    (tmp_path / "model.npz").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"cannot write '.*model.npz': it is a folder"):
+        xor_net().save(tmp_path / "model.npz")
+    assert (tmp_path / "model.npz").is_dir() and os.listdir(tmp_path) == ["model.npz"]
+
+
 def test_a_corrupt_file_raises_and_changes_nothing(tmp_path):
     net = xor_net()
     before = net.state_dict()
