@@ -109,6 +109,9 @@ class NeuralNetwork(Module):
     # ------------------------------------------------------------------ building and running
     def add(self, layer: Module) -> NeuralNetwork:
         """Append a layer; returns the network, so calls can be chained."""
+        if isinstance(layer, type) and issubclass(layer, Module):
+            raise TypeError(f"add(): got the class {layer.__name__}, not a layer: write {layer.__name__}(...) with "
+                            "parentheses, e.g. add(Sigmoid()) or add(Dense(2, 3))")
         if not isinstance(layer, Module):
             raise TypeError(f"add(): expected a layer (an mlp Module), got {type(layer).__name__}")
         self.layers.append(layer)

@@ -239,6 +239,14 @@ def test_a_loss_class_instead_of_an_instance_is_refused_where_it_is_given(loss):
     assert isinstance(net.loss_function, MSE)
 
 
+def test_a_layer_class_instead_of_a_layer_is_refused_by_add():
+    net = NeuralNetwork(MSE())
+    with pytest.raises(TypeError, match=r"add\(\): got the class Sigmoid, not a layer: write Sigmoid\(\.\.\.\) with "
+                                        r"parentheses"):
+        net.add(Sigmoid)
+    assert net.layers == []
+
+
 def test_a_loss_that_is_not_callable_is_refused():
     with pytest.raises(TypeError, match=r"loss_function must be a loss such as MSE\(\), BCE\(\) or CrossEntropy\(\), "
                                         r"got 'mse' \(str\)"):
