@@ -35,7 +35,7 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
     p.add_argument("--hidden", type=positive_int, default=3, help="hidden units (default: %(default)s)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
-                   help="%(choices)s (default: %(default)s)")
+                   help="the update rule (default: %(default)s)")
     p.add_argument("--batch-size", type=positive_int, default=1,
                    help="samples per step; 1 is the seed's per-sample SGD (default: %(default)s)")
     p.add_argument("--tour", action="store_true",
