@@ -165,8 +165,16 @@ class NeuralNetwork(Module):
             verbose: print the loss about ten times over the run.
             callbacks: functions called as ``f(epoch, loss, network)`` after every epoch (epoch from 1).
 
+        Before the first step the data, the settings and the optimizer are checked, and the
+        network and the loss run once over all of X without a graph, so that whatever the loss
+        refuses (a target of the wrong shape, a class index out of range, a BCE prediction
+        outside [0, 1]) is refused with the data's shapes. A Softmax last, before CrossEntropy,
+        warns (softmax twice); so does an optimizer instance that misses some parameters.
+
         Raises:
-            ValueError: for bad data or settings, before any training step.
+            ValueError: for bad data or settings (or an optimizer over another network's
+                parameters), before any training step.
+            TypeError: for missing targets or epochs, or callbacks that are not functions.
             TrainingDiverged: if the loss stops being finite; the weights stay as they were
                 before that step.
 
