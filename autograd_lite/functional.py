@@ -170,8 +170,27 @@ def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean
 
     p is clipped to [eps, 1 - eps] (eps at least the dtype's resolution), so predictions of
     exactly 0 or 1 give a finite loss and gradient. For raw scores use :func:`bce_with_logits`.
+
+    Like PyTorch's ``binary_cross_entropy``, predictions outside [0, 1] are refused (they are
+    not probabilities: the clip would flatten them and their gradient to zero, and training
+    would stall at chance), and so are targets outside [0, 1] (NaN included). A NaN prediction
+    passes, giving a NaN loss, which training reports as divergence.
     """
     target = _target_like(pred, target, "bce")
+    p_data, t_data = np.asarray(_data(pred)), np.asarray(_data(target))
+    outside = (p_data < 0) | (p_data > 1)
+    if outside.any():
+        at = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"bce: predictions must be probabilities in [0, 1], got {p_data[at]:.6g} at index {at}; end the "
+            "network with a sigmoid (a Sigmoid layer), or give the raw scores to bce_with_logits instead"
+        )
+    outside = ~((t_data >= 0) & (t_data <= 1))
+    if outside.any():
+        at = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"bce: targets must lie in [0, 1] (labels 0 and 1, or probabilities), got {t_data[at]:.6g} at index {at}"
+        )
     eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
     p = ops.clip(pred, eps, 1.0 - eps)
     loss = -(target * log(p) + (1.0 - target) * log(1.0 - p))

@@ -1,15 +1,73 @@
-"""What every demo's command line shares: --out and --seed."""
+"""What every demo's command line shares: --out and --seed, and value checks that turn a bad
+value into argparse's usage error (exit status 2) instead of a traceback."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 
 
-def parser(name: str, description: str, seed: int = 0) -> argparse.ArgumentParser:
+def positive_int(text: str) -> int:
+    """An integer of at least 1 (epochs, batch sizes, layer widths...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (learning rates)."""
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value:g}")
+    return value
+
+
+def nonnegative_float(text: str) -> float:
+    """A finite number of at least 0 (noise levels)."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value:g}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed numpy accepts: a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1 (numpy's range), got {value}")
+    return value
+
+
+def folder(text: str) -> str:
+    """A folder to write into: it may not exist yet, but it may not be a file."""
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder; give a folder for the pictures")
+    return text
+
+
+def parser(name: str, description: str, seed_default: int = 0) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
-    p.add_argument("--out", default=os.path.join("out", name), help="folder for the pictures (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=seed, help="numpy's random seed (default: %(default)s)")
+    p.add_argument("--out", type=folder, default=os.path.join("out", name),
+                   help="folder for the pictures (default: %(default)s)")
+    p.add_argument("--seed", type=seed, default=seed_default, help="numpy's random seed (default: %(default)s)")
     return p
 
 

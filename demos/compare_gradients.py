@@ -5,11 +5,14 @@
 For each network, every parameter's gradient three ways: autograd_lite's backward(), the
 seed's hand-derived backprop (mlp.manual), and central finite differences of the loss.
 Exits with status 1 if autodiff and manual differ by more than 1e-10, or autodiff and the
-finite differences by more than 1e-6 (float64).
+finite differences by more than 1e-6 (float64), or if any difference is not a number (NaN or
+infinite): a gradient that cannot be computed is not an agreement.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 import sys
 import time
@@ -21,7 +24,7 @@ from matplotlib.figure import Figure
 from mlp import BCE, MSE, CrossEntropy, Dense, NeuralNetwork, ReLU, Sigmoid, Tanh, manual
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser, print_pictures
+from ._cli import output_folder, parser, positive_int, print_pictures
 
 MANUAL_TOLERANCE = 1e-10
 NUMERIC_TOLERANCE = 1e-6
@@ -75,10 +78,21 @@ def timed(fn, *args):
     return out, time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
+def worse(a: float, b: float) -> float:
+    """The larger of two differences, where NaN (a difference that could not be computed, as
+    from a NaN gradient) beats every number: Python's ``max(0.0, nan)`` is 0.0."""
+    return a if math.isnan(a) or a > b else b
+
+
+def arguments() -> argparse.ArgumentParser:
     p = parser("compare_gradients", __doc__.splitlines()[0])
-    p.add_argument("--batch", type=int, default=16, help="samples in the batch of the 4-8-8-3 nets")
-    args = p.parse_args(argv)
+    p.add_argument("--batch", type=positive_int, default=16,
+                   help="samples in the batch of the 4-8-8-3 nets (default: %(default)s)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     np.random.seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
@@ -94,13 +108,14 @@ def main(argv: list[str] | None = None) -> int:
             d_manual = float(np.max(np.abs(g - hand[name])))
             d_numeric = float(np.max(np.abs(g - numeric[name])))
             relative = d_numeric / max(float(np.max(np.abs(numeric[name]))), 1e-12)
-            worst_manual, worst_numeric = max(worst_manual, d_manual), max(worst_numeric, d_numeric)
+            worst_manual, worst_numeric = worse(worst_manual, d_manual), worse(worst_numeric, d_numeric)
             rows.append((f"{tag} {name}", d_manual, d_numeric))
-            print(f"  {name:<16} {str(g.shape):<8} {d_manual:>16.2e} {d_numeric:>17.2e} {relative:>10.2e}")
+            flag = "" if d_manual <= MANUAL_TOLERANCE and d_numeric <= NUMERIC_TOLERANCE else "  <- disagrees"
+            print(f"  {name:<16} {str(g.shape):<8} {d_manual:>16.2e} {d_numeric:>17.2e} {relative:>10.2e}{flag}")
         print(f"  time: autodiff {t_auto * 1e3:.2f} ms, manual {t_hand * 1e3:.2f} ms, "
               f"finite differences {t_num * 1e3:.1f} ms")
 
-    ok = worst_manual <= MANUAL_TOLERANCE and worst_numeric <= NUMERIC_TOLERANCE
+    ok = worst_manual <= MANUAL_TOLERANCE and worst_numeric <= NUMERIC_TOLERANCE  # False for NaN
     print(f"\nlargest differences: autodiff vs manual {worst_manual:.2e} (tolerance {MANUAL_TOLERANCE:.0e}), "
           f"autodiff vs finite differences {worst_numeric:.2e} (tolerance {NUMERIC_TOLERANCE:.0e})")
     print("agree" if ok else "DISAGREE")
@@ -115,17 +130,22 @@ def plot_differences(rows: list[tuple[str, float, float]], path: str) -> str:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     y = np.arange(len(rows))
-    floor = 1e-19  # exact zeros drawn at the bottom of the log axis
-    ax.scatter([max(r[1], floor) for r in rows], y, marker="o", color="#2ca02c", label="|autodiff - manual|")
-    ax.scatter([max(r[2], floor) for r in rows], y, marker="s", color="#1f77b4",
+    floor, ceiling = 1e-19, 1e-4  # exact zeros drawn at the left edge, NaN and inf at the right
+
+    def placed(d: float) -> float:
+        return ceiling if not math.isfinite(d) else min(max(d, floor), ceiling)
+
+    ax.scatter([placed(r[1]) for r in rows], y, marker="o", color="#2ca02c", label="|autodiff - manual|")
+    ax.scatter([placed(r[2]) for r in rows], y, marker="s", color="#1f77b4",
                label="|autodiff - finite differences|")
     ax.axvline(MANUAL_TOLERANCE, color="#2ca02c", linestyle="--", linewidth=1, label="tolerance vs manual")
     ax.axvline(NUMERIC_TOLERANCE, color="#1f77b4", linestyle="--", linewidth=1, label="tolerance vs finite differences")
     ax.set_xscale("log")
-    ax.set_xlim(floor / 3, 1e-4)
+    ax.set_xlim(floor / 3, ceiling * 3)
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("largest absolute difference over the parameter's entries, float64 (0 is drawn at 1e-19)")
+    ax.set_xlabel("largest absolute difference over the parameter's entries, float64 "
+                  "(0 is drawn at 1e-19; NaN, inf and anything above 1e-4 at 1e-4)")
     ax.set_title("backward() against hand-derived backprop and finite differences")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")

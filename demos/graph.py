@@ -6,6 +6,7 @@ and the backward pass of the neuron step by step.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -16,7 +17,7 @@ from autograd_lite import Tensor
 from mlp import MSE, Dense, NeuralNetwork, Sigmoid
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser, print_pictures
+from ._cli import output_folder, parser, positive_int, print_pictures
 
 
 def neuron() -> tuple[Tensor, dict[str, Tensor]]:
@@ -42,11 +43,17 @@ def neuron() -> tuple[Tensor, dict[str, Tensor]]:
     return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "x1w1": x1w1, "x2w2": x2w2, "total": total, "n": n}
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
     p = parser("graph", __doc__.splitlines()[0])
-    p.add_argument("--format", choices=["svg", "png"], default="svg")
-    p.add_argument("--xor-epochs", type=int, default=1000, help="training before drawing the XOR loss graph")
-    args = p.parse_args(argv)
+    p.add_argument("--format", choices=["svg", "png"], default="svg",
+                   help="picture format: %(choices)s (default: %(default)s)")
+    p.add_argument("--xor-epochs", type=positive_int, default=1000,
+                   help="training before drawing the XOR loss graph (default: %(default)s)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     out = output_folder(args.out)
     np.random.seed(args.seed)
     paths = []

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -15,18 +16,32 @@ import viz
 from mlp import BCE, Adam, Dense, NeuralNetwork, ReLU, Sigmoid
 from mlp.datasets import make_moons
 
-from ._cli import output_folder, parser, print_pictures
+from ._cli import nonnegative_float, output_folder, parser, positive_float, positive_int, print_pictures
+
+
+def at_least_two(text: str) -> int:
+    """A number of points that gives each moon at least one."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2 (one point per moon), got {value}")
+    return value
+
+
+def arguments() -> argparse.ArgumentParser:
+    p = parser("moons", __doc__.splitlines()[0])
+    p.add_argument("--samples", type=at_least_two, default=100, help="points, half per moon (default: %(default)s)")
+    p.add_argument("--noise", type=nonnegative_float, default=0.1,
+                   help="standard deviation of the noise added to the points (default: %(default)s)")
+    p.add_argument("--hidden", type=positive_int, default=16,
+                   help="units in each of the two hidden layers (default: %(default)s)")
+    p.add_argument("--epochs", type=positive_int, default=500, help="passes over the points (default: %(default)s)")
+    p.add_argument("--lr", type=positive_float, default=0.01, help="Adam's learning rate (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=16, help="points per step (default: %(default)s)")
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser("moons", __doc__.splitlines()[0])
-    p.add_argument("--samples", type=int, default=100)
-    p.add_argument("--noise", type=float, default=0.1)
-    p.add_argument("--hidden", type=int, default=16)
-    p.add_argument("--epochs", type=int, default=500)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--batch-size", type=int, default=16)
-    args = p.parse_args(argv)
+    args = arguments().parse_args(argv)
     out = output_folder(args.out)
 
     X, y = make_moons(args.samples, noise=args.noise, rng=args.seed)

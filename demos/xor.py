@@ -10,6 +10,8 @@ predictions, and the training time; writes the four plots and the graph of one t
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 import sys
 import time
@@ -20,21 +22,29 @@ import viz
 from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, RMSProp, Sigmoid
 from mlp.datasets import xor
 
-from ._cli import output_folder, parser, print_pictures
+from ._cli import output_folder, parser, positive_float, positive_int, print_pictures
 
 SEED_PREDICTIONS = [0.057, 0.932, 0.913, 0.082]  # the seed README's table
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
     p = parser("xor", __doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=10_000)
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=3, help="hidden units (default: %(default)s)")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
-    p.add_argument("--batch-size", type=int, default=1)
-    p.add_argument("--tour", action="store_true", help="also write the backward tour of one training step")
-    args = p.parse_args(argv)
+    p.add_argument("--epochs", type=positive_int, default=10_000,
+                   help="passes over the four points (default: %(default)s)")
+    p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
+    p.add_argument("--hidden", type=positive_int, default=3, help="hidden units (default: %(default)s)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
+                   help="the update rule (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=1,
+                   help="samples per step; 1 is the seed's per-sample SGD (default: %(default)s)")
+    p.add_argument("--tour", action="store_true",
+                   help="also write the backward tour of one training step (default: off)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     out = output_folder(args.out)
 
     np.random.seed(args.seed)
@@ -54,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     predictions = nn.predict(X).ravel()
 
-    print(f"trained in {seconds:.2f} s ({args.epochs * len(X) // args.batch_size:,} steps); "
+    steps = args.epochs * math.ceil(len(X) / args.batch_size)  # the last batch of an epoch may be smaller
+    print(f"trained in {seconds:.2f} s ({steps:,} steps); "
           f"final loss {history[-1]:.6f}\n")
     print("| Input    | Target | Prediction | Error  | Seed's prediction |")
     print("| :------: | :----: | :--------: | :----: | :---------------: |")

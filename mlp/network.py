@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -24,14 +26,41 @@ import numpy as np
 from autograd_lite import Tensor, no_grad
 from autograd_lite.files import write_atomically
 
+from .activations import Softmax
 from .layers import Dense
-from .loss import Loss
+from .loss import CrossEntropy, Loss
 from .module import Module, as_input
 from .optimizers import SGD, Optimizer
 
 Callback = Callable[[int, float, "NeuralNetwork"], Any]
 
 _ARCHITECTURE_KEY = "__architecture__"
+_CHECK_ROWS = 4096  # rows per forward when train() checks the whole data set before the first step
+
+
+def _on_an_instance(method: Callable[..., Any]) -> Any:
+    """A method that needs an instance: called on the class, it says what to do instead of
+    Python's "missing 1 required positional argument"."""
+
+    class Descriptor:
+        def __get__(self, obj: Any, cls: type) -> Any:
+            if obj is not None:
+                return method.__get__(obj, cls)
+
+            @functools.wraps(method)
+            def called_on_the_class(*args: Any, **kwargs: Any) -> Any:
+                if args and isinstance(args[0], cls):  # NeuralNetwork.load(net, path): fine
+                    return method(*args, **kwargs)
+                raise TypeError(
+                    f"{cls.__name__}.{method.__name__}() is called on a network, not on the class: build the network "
+                    f"with the same layers first, then call net.{method.__name__}(path), e.g.\n"
+                    f"    net = {cls.__name__}(loss_function=MSE()).add(Dense(2, 3)).add(Sigmoid())...\n"
+                    f"    net.{method.__name__}(path)"
+                )
+
+            return called_on_the_class
+
+    return Descriptor()
 
 
 class TrainingDiverged(RuntimeError):
@@ -57,9 +86,32 @@ class NeuralNetwork(Module):
         self.loss_function = loss_function
         self.optimizer: Optimizer | None = None
 
+    @property
+    def loss_function(self) -> Loss | None:
+        """The loss that train() minimises: an instance such as ``MSE()`` (or any function
+        ``f(prediction, target)`` returning a one-element Tensor)."""
+        return self._loss_function
+
+    @loss_function.setter
+    def loss_function(self, loss: Loss | None) -> None:
+        if isinstance(loss, type):
+            raise TypeError(
+                f"loss_function must be a loss object, got the class {loss.__name__}: write {loss.__name__}() "
+                "with parentheses"
+            )
+        if loss is not None and not callable(loss):
+            raise TypeError(
+                f"loss_function must be a loss such as MSE(), BCE() or CrossEntropy(), got {loss!r} "
+                f"({type(loss).__name__})"
+            )
+        self._loss_function = loss
+
     # ------------------------------------------------------------------ building and running
     def add(self, layer: Module) -> NeuralNetwork:
         """Append a layer; returns the network, so calls can be chained."""
+        if isinstance(layer, type) and issubclass(layer, Module):
+            raise TypeError(f"add(): got the class {layer.__name__}, not a layer: write {layer.__name__}(...) with "
+                            "parentheses, e.g. add(Sigmoid()) or add(Dense(2, 3))")
         if not isinstance(layer, Module):
             raise TypeError(f"add(): expected a layer (an mlp Module), got {type(layer).__name__}")
         self.layers.append(layer)
@@ -113,8 +165,16 @@ class NeuralNetwork(Module):
             verbose: print the loss about ten times over the run.
             callbacks: functions called as ``f(epoch, loss, network)`` after every epoch (epoch from 1).
 
+        Before the first step the data, the settings and the optimizer are checked, and the
+        network and the loss run once over all of X without a graph, so that whatever the loss
+        refuses (a target of the wrong shape, a class index out of range, a BCE prediction
+        outside [0, 1]) is refused with the data's shapes. A Softmax last, before CrossEntropy,
+        warns (softmax twice); so does an optimizer instance that misses some parameters.
+
         Raises:
-            ValueError: for bad data or settings, before any training step.
+            ValueError: for bad data or settings (or an optimizer over another network's
+                parameters), before any training step.
+            TypeError: for missing targets or epochs, or callbacks that are not functions.
             TrainingDiverged: if the loss stops being finite; the weights stay as they were
                 before that step.
 
@@ -122,15 +182,20 @@ class NeuralNetwork(Module):
         """
         if isinstance(X, bool) and y is None and epochs is None:
             return Module.train(self, X)  # type: ignore[return-value]
+        if y is None:
+            raise TypeError("train(): no targets: give them after the inputs, train(X, y, epochs=..., "
+                            "learning_rate=...)")
         Xa, ya = self._check_data(X, y)
+        if epochs is None:
+            raise TypeError("train(): give the number of passes over the data, epochs=... (a positive integer)")
         if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
             raise ValueError(f"train(): epochs must be a positive integer, got {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
+        hooks = _callbacks(callbacks)
         opt = self._make_optimizer(optimizer, learning_rate)
         self._check_compatible(Xa, ya)
         self.optimizer = opt
-        hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
 
         history: list[float] = []
         every = max(1, epochs // 10)
@@ -156,7 +221,8 @@ class NeuralNetwork(Module):
     def train_one_epoch(self, X: Any, y: Any, learning_rate: float) -> float:
         """One pass of per-sample SGD in data order (the seed's method); returns the mean loss."""
         Xa, ya = self._check_data(X, y)
-        opt = SGD(self.parameters(), lr=learning_rate)
+        opt = self._make_optimizer(SGD, learning_rate)
+        self._check_compatible(Xa, ya)
         try:
             return self._run_epoch(Xa, ya, opt, 1, None)
         except _Diverged as d:
@@ -189,18 +255,41 @@ class NeuralNetwork(Module):
         return self.loss_function
 
     def _make_optimizer(self, optimizer: Any, learning_rate: float | None) -> Optimizer:
+        if learning_rate is not None and (
+                not isinstance(learning_rate, (int, float, np.integer, np.floating)) or isinstance(learning_rate, bool)
+                or not 0 < learning_rate < math.inf):
+            raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
         if isinstance(optimizer, Optimizer):
+            self._check_holds_our_parameters(optimizer)
             if learning_rate is not None:
                 optimizer.lr = learning_rate
             return optimizer
         if learning_rate is None:
             raise ValueError("train(): give a learning_rate (or an optimizer instance)")
-        if not isinstance(learning_rate, (int, float, np.floating)) or not learning_rate > 0:
-            raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
         cls = SGD if optimizer is None else optimizer
         if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
             raise TypeError(f"train(): optimizer must be an Optimizer class or instance, got {optimizer!r}")
         return cls(self.parameters(), lr=learning_rate)
+
+    def _check_holds_our_parameters(self, optimizer: Optimizer) -> None:
+        """An optimizer made over another network's parameters would step those and leave this
+        one untouched: refused. One that misses some of ours (made before the last add()?): warned."""
+        theirs = {id(p) for p in optimizer.params}
+        ours = list(self.named_parameters())
+        missing = [name for name, p in ours if id(p) not in theirs]
+        name = type(optimizer).__name__
+        if ours and len(missing) == len(ours):
+            raise ValueError(
+                f"train(): the optimizer {optimizer!r} was built over other parameters, none of this network's, so "
+                f"training would change nothing here; build it over this network's, {name}(net.parameters(), "
+                f"lr=...), or pass the class and a learning rate, optimizer={name}, learning_rate=..."
+            )
+        if missing:
+            warnings.warn(
+                f"train(): the optimizer {optimizer!r} does not hold {', '.join(missing)}: these will not be trained "
+                f"(if it was built before the last add(), build it again over net.parameters())",
+                stacklevel=4,  # the caller of train()
+            )
 
     def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         self._loss()
@@ -229,7 +318,10 @@ class NeuralNetwork(Module):
         return Xa, ya
 
     def _check_compatible(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Dense sizes against the data, then one forward and loss without a graph."""
+        """Dense sizes against the data, then the forward and the loss over all of it, without a
+        graph: whatever the loss refuses (a target of the wrong shape, a class index out of range,
+        a prediction outside [0, 1] for BCE) is refused before the first step, with the data's
+        shapes, not a batch's."""
         features, source = X.shape[1], "the data has"
         for i, layer in enumerate(self.layers):
             if isinstance(layer, Dense):
@@ -238,8 +330,28 @@ class NeuralNetwork(Module):
                         f"layer {i} ({layer!r}) expects {layer.input_size} input features, but {source} {features}"
                     )
                 features, source = layer.output_size, f"layer {i} gives"
+        loss_fn = self._loss()
+        if isinstance(loss_fn, CrossEntropy) and isinstance(self.layers[-1], Softmax):
+            warnings.warn(
+                "train(): the last layer is a Softmax, and CrossEntropy applies softmax itself (it takes raw scores): "
+                "softmax is applied twice, which squeezes the outputs and slows learning; remove the last Softmax "
+                "(predict() then gives raw scores: autograd_lite.softmax turns them into probabilities)",
+                stacklevel=3,  # the caller of train()
+            )
         with no_grad():
-            self._loss()(self.forward(X[:1]), y[:1])
+            out = np.concatenate([self.forward(X[i:i + _CHECK_ROWS]).data for i in range(0, len(X), _CHECK_ROWS)])
+            try:
+                loss_fn(out, y)
+            except (ValueError, TypeError) as e:
+                if out.size == y.size and out.shape != y.shape:
+                    raise type(e)(
+                        f"train(): {loss_fn!r} cannot compare the network's output for X, shape {out.shape}, with y, "
+                        f"shape {y.shape}: reshape y to {out.shape}, e.g. y.reshape{out.shape}"
+                    ) from None
+                raise type(e)(
+                    f"train(): {loss_fn!r} refused the network's output for X, shape {out.shape}, and y, shape "
+                    f"{y.shape}: {e}"
+                ) from None
 
     # ------------------------------------------------------------------ description
     def summary(self) -> str:
@@ -277,18 +389,26 @@ class NeuralNetwork(Module):
 
         return write_atomically(path, write)
 
+    @_on_an_instance
     def load(self, path: str | os.PathLike) -> NeuralNetwork:
         """Read parameters saved by :meth:`save` into this network (same architecture).
 
         Everything is read and checked before any parameter changes: a missing, corrupt or
-        mismatched file raises and leaves the network as it was.
+        mismatched file raises and leaves the network as it was. Call it on a network built
+        with the same layers: ``net.load(path)``.
         """
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"load(): no model file at {path!r}")
         try:
-            with np.load(path, allow_pickle=False) as f:
-                arrays = {k: np.array(f[k]) for k in f.files}
+            if not os.path.isfile(path):
+                raise ValueError("it is a folder or a device, not a file")
+            with open(path, "rb") as fh:  # ours to close, whatever np.load makes of the file
+                if fh.read(4) != b"PK\x03\x04":
+                    raise ValueError("it is not a zip archive, as every .npz file is")
+                fh.seek(0)
+                with np.load(fh, allow_pickle=False) as f:
+                    arrays = {k: np.array(f[k]) for k in f.files}
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
             raise ValueError(f"load(): {path!r} is not a model file written by save() ({e})") from None
         stored = arrays.pop(_ARCHITECTURE_KEY, None)
@@ -299,6 +419,21 @@ class NeuralNetwork(Module):
             raise ValueError(f"load(): {path!r} holds a network {theirs}, this one is {ours}")
         self.load_state_dict(arrays)
         return self
+
+
+def _callbacks(callbacks: Any) -> list[Callback]:
+    if callbacks is None:
+        return []
+    hooks = [callbacks] if callable(callbacks) else callbacks
+    try:
+        hooks = list(hooks)
+    except TypeError:
+        hooks = None
+    if hooks is None or not all(callable(h) for h in hooks):
+        raise TypeError(
+            f"train(): callbacks must be a function f(epoch, loss, network) or a list of them, got {callbacks!r}"
+        )
+    return hooks
 
 
 class _Diverged(Exception):

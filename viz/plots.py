@@ -12,7 +12,7 @@ opens), returns it, and with ``path=`` also writes a PNG there, atomically. PNG 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -203,6 +203,26 @@ def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingR
     return fig
 
 
+def _parse_weight(spec: Any) -> tuple[str, str, tuple[int, ...]]:
+    """``"layers.0.weight[1, 2]"`` -> (spec, ``"layers.0.weight"``, (1, 2)); no brackets: a scalar."""
+    if not isinstance(spec, str):
+        raise TypeError(
+            f"TrainingRecorder: each weight is a name such as 'layers.0.weight[0, 1]', got {spec!r} "
+            f"({type(spec).__name__})"
+        )
+    name, bracket, index = spec.partition("[")
+    try:
+        if bracket and not index.endswith("]"):
+            raise ValueError
+        idx = tuple(int(i) for i in index[:-1].split(",")) if bracket else ()
+    except ValueError:
+        raise ValueError(
+            f"TrainingRecorder: cannot read {spec!r}: write a parameter name and whole-number indices, "
+            "such as 'layers.0.weight[0, 1]'"
+        ) from None
+    return spec, name.strip(), idx
+
+
 class TrainingRecorder:
     """A ``train(callbacks=...)`` hook that records what the plots need.
 
@@ -224,8 +244,25 @@ class TrainingRecorder:
     """
 
     def __init__(self, weights: Sequence[str] | None = None, every: int = 1, X_for_activations: Any = None) -> None:
-        self.requested = list(weights) if weights is not None else None
-        self.every = max(1, int(every))
+        if hasattr(weights, "named_parameters"):
+            raise TypeError(
+                "TrainingRecorder: the first argument, weights, is the list of weights to follow (e.g. "
+                "['layers.0.weight[0, 1]']), not the network: train() hands the network to the recorder. Write "
+                "TrainingRecorder() (or TrainingRecorder(X_for_activations=X)) and pass it as "
+                "net.train(..., callbacks=recorder)"
+            )
+        if isinstance(weights, str):
+            weights = [weights]
+        if weights is not None and not isinstance(weights, Iterable):
+            raise TypeError(f"TrainingRecorder: weights must be a list of names such as ['layers.0.weight[0, 1]'], "
+                            f"got {weights!r}")
+        # (spec, parameter name, index) per weight, read once here so that a typo fails at once
+        self._requested = None if weights is None else [_parse_weight(spec) for spec in weights]
+        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
+            raise ValueError(
+                f"TrainingRecorder: every must be a positive integer (record every n epochs), got {every!r}"
+            )
+        self.every = int(every)
         self.X = None if X_for_activations is None else np.asarray(X_for_activations, dtype=float)
         self.epochs: list[int] = []
         self.losses: list[float] = []
@@ -236,12 +273,16 @@ class TrainingRecorder:
     def _make_readers(self, network: Any) -> list[tuple[str, Callable[[], float]]]:
         params = dict(network.named_parameters())
         readers = []
-        if self.requested is not None:
-            for spec in self.requested:
-                name, _, index = spec.partition("[")
+        if self._requested is not None:
+            for spec, name, idx in self._requested:
                 if name not in params:
                     raise KeyError(f"TrainingRecorder: no parameter {name!r}; there are {list(params)}")
-                idx = tuple(int(i) for i in index.rstrip("]").split(",")) if index else ()
+                shape = params[name].shape
+                if len(idx) != len(shape) or any(not -n <= i < n for i, n in zip(idx, shape)):
+                    raise IndexError(
+                        f"TrainingRecorder: {spec!r} does not name one entry of {name}, of shape {shape}: give "
+                        f"{len(shape)} index(es), each within the shape"
+                    )
                 readers.append((spec, lambda p=params[name], i=idx: float(p.data[i])))
             return readers
         dense = [m for m in network.layers if hasattr(m, "output_size")]
