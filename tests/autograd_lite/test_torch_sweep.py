@@ -1,8 +1,8 @@
 """Every public op and composite against PyTorch 2.13 (issue 10): value, gradient, Hessian-vector
 product in float64 to 1e-9 relative / 1e-10 absolute, and the dtype rules in float32.
 
-The cases (our call, torch's, input domains, shapes) are in ``torch_cases.py``. Each case runs
-on every one of its input shapes:
+The cases (our call, torch's, input domains, shapes) are in ``torch_cases.py``; the random
+programs with reuse in ``torch_programs.py``. Each case runs on every one of its input shapes:
 
 * value: ``ours(*x)`` against ``theirs(*x)``, same shape and dtype;
 * grad: ``out.backward(V)`` (the gradient of ``(out * V).sum()``) for a random V, every input;
@@ -12,7 +12,7 @@ on every one of its input shapes:
 
 Every gradient must also have its tensor's shape and dtype. A disagreement found is recorded
 on its case as a strict xfail ("issue 10: ..."). The bulk is marked slow (CI runs it); a plain
-run checks the table's coverage and one shape of a few representative cases.
+run checks the table's coverage, one shape of a few representative cases and a few programs.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ torch = pytest.importorskip("torch")
 
 from ..conftest import run_slow  # noqa: E402
 from . import torch_cases as tc  # noqa: E402  (imports torch: after the skip)
+from . import torch_programs as tp  # noqa: E402
 
 RTOL, ATOL = 1e-9, 1e-10  # the issue's bar, float64
 F32_RTOL, F32_ATOL = 1e-4, 1e-5  # float32 against torch's float32
@@ -178,12 +179,24 @@ def params(check: str, slow: bool) -> list[Any]:
     return out
 
 
+PROGRAM_SEEDS = 300
+SMOKE_SEEDS = 4
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize the sweep's tests (``@sweep(check)``), slow ones only when they will run."""
+    """Parametrize the sweep's tests (``@sweep(check)``) and the random programs, slow ones only
+    when they will run."""
     slow = run_slow(metafunc.config)
     check = getattr(metafunc.function, "sweep_check", None)
     if check is not None:
         metafunc.parametrize(("case", "shapes"), params(check, slow))
+    elif "seed" in metafunc.fixturenames:
+        seeds = [pytest.param(s, marks=[] if s < SMOKE_SEEDS else [pytest.mark.slow])
+                 for s in range(PROGRAM_SEEDS if slow else SMOKE_SEEDS)]
+        if not slow:
+            seeds.append(pytest.param(None, id="more", marks=pytest.mark.skip(
+                reason=f"{PROGRAM_SEEDS - SMOKE_SEEDS} more programs: run with --slow (CI does)")))
+        metafunc.parametrize("seed", seeds)
 
 
 def sweep(check: str) -> Callable[[Callable], Callable]:
@@ -379,3 +392,31 @@ def test_every_public_op_has_a_sweep_case(monkeypatch):
             pass
     missing = sorted(set(required) - called)
     assert not missing, f"no sweep case in torch_cases.py calls {missing}: add one (or an explained exclusion)"
+
+
+# ------------------------------------------------------------------------------ random programs with reuse
+
+
+def test_random_program(seed):
+    """Values, gradients (plain and create_graph) and a Hessian-vector product of a random DAG."""
+    program = tp.generate(seed)
+    xs = [Tensor(a, requires_grad=True) for a in program.inputs]
+    loss, values = tp.run(program, tp.AL, xs, Tensor)
+    ts = [torch.tensor(a, requires_grad=True) for a in program.inputs]
+    ref, ref_values = tp.run(program, tp.TORCH, ts, torch.from_numpy)
+    steps = [f"v{len(program.inputs) + i} = {name}{operands}" for i, (name, operands) in enumerate(program.steps)]
+    where = f"program {seed}: " + "; ".join(steps)
+    assert_close([v.data for v in values], [v.detach().numpy() for v in ref_values], f"{where}\nvalue")
+    loss.backward(retain_graph=True)
+    ref.backward(retain_graph=True)
+    one = np.array(1.0)
+    gs, hs = ours_hvp(xs, loss, one, program.directions)
+    gt, ht = theirs_hvp(ts, ref, one, program.directions)
+    _check_like([x.grad for x in xs], xs, "grad")
+    _check_like(gs, xs, "create_graph grad")
+    _check_like(hs, xs, "hvp")
+    arrays = program.inputs
+    expected = _zeros_for_none(gt, arrays)
+    assert_close(_zeros_for_none([x.grad for x in xs], arrays), expected, f"{where}\ngrad")
+    assert_close(_zeros_for_none(gs, arrays), expected, f"{where}\ncreate_graph grad")
+    assert_close(_zeros_for_none(hs, arrays), _zeros_for_none(ht, arrays), f"{where}\nhvp")
