@@ -86,27 +86,26 @@ def _shift(x: Any, axis: Any, keepdims: bool = True) -> Any:
     return where(isfinite(m), m, 0.0)
 
 
-def _class_axis(x: Any, axis: int, name: str) -> int:
+def _class_axis(x: Any, axis: int, name: str) -> tuple[int, ...]:
+    """The axis to normalise along, as a tuple of one axis (none for a 0-d tensor, as PyTorch)."""
     shape = np.shape(_data(x))
-    if not shape:
-        raise ValueError(f"{name}: needs at least one axis, got a 0-d tensor")
-    return ops._axis(axis, len(shape), name, shape)
+    return _axes(axis, len(shape), name, shape)
 
 
 @tensor_method("softmax", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "div"))
 def softmax(x: Any, axis: int = -1) -> Any:
     """e^x_i / sum_j e^x_j along ``axis``, with the max subtracted first (the result is the same)."""
     a = _class_axis(x, axis, "softmax")
-    e = exp(x - _shift(x, (a,)))
-    return e / ops.sum(e, (a,), True)
+    e = exp(x - _shift(x, a))
+    return e / ops.sum(e, a, True)
 
 
 @tensor_method("log_softmax", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "log"))
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """x_i - log sum_j e^x_j along ``axis``, computed as z - log sum e^z with z = x - max x."""
     a = _class_axis(x, axis, "log_softmax")
-    z = x - _shift(x, (a,))
-    return z - log(ops.sum(exp(z), (a,), True))
+    z = x - _shift(x, a)
+    return z - log(ops.sum(exp(z), a, True))
 
 
 @tensor_method("logsumexp", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "log",

@@ -288,6 +288,9 @@ class Tensor:
             )
         return bool(self._data)
 
+    def __pos__(self) -> Tensor:
+        return self
+
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]  # type: ignore[index]

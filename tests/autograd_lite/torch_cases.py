@@ -167,56 +167,7 @@ def known(*checks: str, reason: str, when: Callable[[tuple[Shape, ...]], bool] |
     return Known(tuple(checks), "issue 10: " + reason, when)
 
 
-def on_scalar(shapes: tuple[Shape, ...]) -> bool:
-    return shapes[0] == ()
-
-
-def permute_gradient_is_wrong(axes: tuple[int, ...]) -> Callable[[tuple[Shape, ...]], bool]:
-    """The engine's bug, replayed: the VJP inverts ``axes`` as given (argsort of unnormalised axes),
-    and sum_to reshapes that wrongly-shaped gradient into place. Right only when the two agree."""
-    def wrong(shapes: tuple[Shape, ...]) -> bool:
-        shape = shapes[0]
-        normalised = tuple(a % len(shape) for a in axes)
-        g = np.arange(int(np.prod(shape))).reshape(np.empty(shape).transpose(normalised).shape)
-        replayed = g.transpose(tuple(np.argsort(axes))).reshape(shape)
-        return not np.array_equal(replayed, g.transpose(tuple(np.argsort(normalised))))
-    return wrong
-
-
-# float32: a VJP that computes in float64. Plain backward casts a leaf's gradient back to its
-# dtype at the end, which hides it; create_graph leaf gradients, al.grad(create_graph=True) and
-# retain_grad() gradients are never cast, so they come out float64.
-F32_CAST_CHECKS = (F32_CREATE_GRAPH, F32_RETAIN_GRAD, F32_GRAD)
-
-
-def float64_vjp(op: str, how: str) -> Known:
-    return known(*F32_CAST_CHECKS, reason=f"float32 leak: {op}'s VJP computes in float64 ({how}); "
-                 "create_graph / al.grad(create_graph=True) / retain_grad() gradients come out float64")
-
-
-MAXIMUM_F32 = float64_vjp("maximum/minimum", "_tie_weights returns a float64 array")
-SOFTPLUS_F32 = float64_vjp("softplus/bce_with_logits", "through maximum(x, 0.0), whose _tie_weights are float64")
-MAXMIN_F32 = float64_vjp("max/min", "_minmax_vjp's share = hit / hit.sum() is float64")
-RPOW_F32 = float64_vjp("number ** x", "log(where(True, 2.0, 1.0)) of a Python-number base is a float64 array")
-SIGMOID_F32 = [
-    known(F32_VALUE, reason="float32 leak: sigmoid returns float64 for float32 input "
-          "(x * np.where(x >= 0, -1.0, 1.0) multiplies by a float64 array)"),
-    float64_vjp("sigmoid", "its forward is float64"),
-]
-
-
-def scalar_axis(name: str, axis: Any, keepdims: bool) -> list[Known]:
-    """A 0-d tensor reduced over an explicit axis 0 / -1 (torch accepts both)."""
-    if not isinstance(axis, int):
-        return []
-    if name == "mean":
-        return [known(*CHECKS, when=on_scalar, reason="al.mean(0-d tensor, axis=0 or -1) raises IndexError in "
-                      "the forward (_reduced_count indexes the empty shape); torch returns the value")]
-    if name in ("max", "min") or (name == "sum" and not keepdims):
-        where = "_unreduce indexes the empty shape" if not keepdims else "_minmax_vjp sums over axis 0 of a 0-d array"
-        return [known(GRAD, HVP, *F32[1:], when=on_scalar, reason=f"{name} of a 0-d tensor over axis 0 or -1: "
-                      f"backward raises ({where}); torch gives gradient 1")]
-    return []
+# None are left: the issue's list (and three found by this sweep) were fixed in the engine.
 
 
 # ------------------------------------------------------------------------------ the table
@@ -271,7 +222,7 @@ add(
     unary("x**0", lambda x: x ** 0, lambda x: x ** 0, away(gap=0.2)),
     unary("x.pow(3)", lambda x: x.pow(3), lambda x: x.pow(3)),
     unary("al.pow(x,2.5)", lambda x: al.pow(x, 2.5), lambda x: torch.pow(x, 2.5), uniform(0.2, 2.0)),
-    unary("2.0**x", lambda x: 2.0 ** x, lambda x: 2.0 ** x, smoke=True, known=[RPOW_F32]),
+    unary("2.0**x", lambda x: 2.0 ** x, lambda x: 2.0 ** x, smoke=True),
     unary("C**x", lambda x, c: c ** x, lambda x, c: c ** x, consts=constant(_first, uniform(0.3, 2.0))),
     unary("al.pow(x,P)", lambda x, p: al.pow(x, p), lambda x, p: torch.pow(x, p), uniform(0.3, 2.0),
           consts=lambda rng, shapes: {"p": rng.choice([0.0, 1.0, 2.0, 3.0, -1.0, 0.5], shapes[0])}),
@@ -291,38 +242,38 @@ _ELEMENTWISE = [
     ("relu", torch.relu, away()),
 ]
 for _name, _theirs, _domain in _ELEMENTWISE:
-    _known = SIGMOID_F32 if _name == "sigmoid" else []
+    _known: list[Known] = []
     add(
         unary(f"al.{_name}", late(al, _name), _theirs, _domain, smoke=_name == "exp", known=_known),
         unary(f"x.{_name}()", lambda x, n=_name: getattr(x, n)(), _theirs, _domain, known=_known),
     )
 add(
-    unary("al.softplus", late(al, "softplus"), TF.softplus, uniform(-4.0, 4.0), known=[SOFTPLUS_F32]),
+    unary("al.softplus", late(al, "softplus"), TF.softplus, uniform(-4.0, 4.0)),
     unary("abs(x)", lambda x: abs(x), torch.abs, away()),  # Tensor.__abs__
     *(unary(f"F.{n}", late(F, n), fn, dom, known=k) for n, fn, dom, k in [
-        ("relu", torch.relu, away(), []), ("sigmoid", torch.sigmoid, uniform(-4.0, 4.0), SIGMOID_F32),
-        ("tanh", torch.tanh, uniform(), []), ("softplus", TF.softplus, uniform(-4.0, 4.0), [SOFTPLUS_F32]),
+        ("relu", torch.relu, away(), []), ("sigmoid", torch.sigmoid, uniform(-4.0, 4.0), []),
+        ("tanh", torch.tanh, uniform(), []), ("softplus", TF.softplus, uniform(-4.0, 4.0), []),
     ]),
 )
 # far tails: finite values and gradients at +-1000 (relative precision where they underflow slowly)
 _TAILS = away(gap=20.0, spread=780.0)
 add(
-    unary("al.sigmoid(tails)", late(al, "sigmoid"), torch.sigmoid, _TAILS, known=SIGMOID_F32),
-    unary("al.softplus(tails)", late(al, "softplus"), TF.softplus, _TAILS, known=[SOFTPLUS_F32]),
+    unary("al.sigmoid(tails)", late(al, "sigmoid"), torch.sigmoid, _TAILS, known=[]),
+    unary("al.softplus(tails)", late(al, "softplus"), TF.softplus, _TAILS),
     unary("al.exp(-|big|)", lambda x: al.exp(-x), lambda x: torch.exp(-x), uniform(20.0, 700.0)),
 )
 
 # --- maximum / minimum (no ties: interleaved grids), with a number operand, clip, threshold
 _INTERLEAVED = [no_ties(0.0), no_ties(0.1)]
 add(
-    binary("al.maximum(x,y)", late(al, "maximum"), torch.maximum, _INTERLEAVED, smoke=True, known=[MAXIMUM_F32]),
-    binary("al.minimum(x,y)", late(al, "minimum"), torch.minimum, _INTERLEAVED, known=[MAXIMUM_F32]),
-    binary("x.maximum(y)", lambda x, y: x.maximum(y), lambda x, y: x.maximum(y), _INTERLEAVED, known=[MAXIMUM_F32]),
-    binary("x.minimum(y)", lambda x, y: x.minimum(y), lambda x, y: x.minimum(y), _INTERLEAVED, known=[MAXIMUM_F32]),
+    binary("al.maximum(x,y)", late(al, "maximum"), torch.maximum, _INTERLEAVED, smoke=True),
+    binary("al.minimum(x,y)", late(al, "minimum"), torch.minimum, _INTERLEAVED),
+    binary("x.maximum(y)", lambda x, y: x.maximum(y), lambda x, y: x.maximum(y), _INTERLEAVED),
+    binary("x.minimum(y)", lambda x, y: x.minimum(y), lambda x, y: x.minimum(y), _INTERLEAVED),
     unary("al.maximum(x,0.3)", lambda x: al.maximum(x, 0.3),
-          lambda x: torch.maximum(x, torch.tensor(0.3, dtype=x.dtype)), outside(0.3), known=[MAXIMUM_F32]),
+          lambda x: torch.maximum(x, torch.tensor(0.3, dtype=x.dtype)), outside(0.3)),
     unary("al.minimum(C,x)", lambda x, c: al.minimum(c, x), lambda x, c: torch.minimum(c, x), no_ties(0.0),
-          consts=constant(_first, no_ties(0.1)), known=[MAXIMUM_F32]),
+          consts=constant(_first, no_ties(0.1))),
     unary("x.clip(-0.5,0.5)", lambda x: x.clip(-0.5, 0.5), lambda x: x.clamp(-0.5, 0.5), outside(-0.5, 0.5)),
     unary("x.clip(min=-0.5)", lambda x: x.clip(min=-0.5), lambda x: x.clamp(min=-0.5), outside(-0.5)),
     unary("x.clip(max=0.5)", lambda x: x.clip(max=0.5), lambda x: x.clamp(max=0.5), outside(0.5)),
@@ -402,25 +353,24 @@ _REDUCTIONS = [("sum", uniform()), ("mean", uniform()), ("max", no_ties()), ("mi
                ("logsumexp", uniform(-3.0, 3.0))]
 for _name, _domain in _REDUCTIONS:
     _theirs_reduce = _torch_logsumexp if _name == "logsumexp" else _torch_reduce(_name)
-    _leak = [MAXMIN_F32] if _name in ("max", "min") else []
     for _axis, _keep in itertools.product(REDUCE_AXES, [False, True]):
         add(unary(
             f"al.{_name}(x,axis={_axis},keepdims={_keep})".replace(" ", ""),
             lambda x, n=_name, a=_axis, k=_keep: getattr(al, n)(x, a, k),
             lambda x, f=_theirs_reduce, a=_axis, k=_keep: f(x, a, k),
             _domain, [s for s in SHAPES if axis_ok(s, _axis)],
-            smoke=(_name, _axis, _keep) == ("sum", -1, False), known=scalar_axis(_name, _axis, _keep) + _leak,
+            smoke=(_name, _axis, _keep) == ("sum", -1, False),
         ))
     # the Tensor methods, positional and with PyTorch's keyword names
     add(
         unary(f"x.{_name}()", lambda x, n=_name: getattr(x, n)(),
-              lambda x, f=_theirs_reduce: f(x, None, False), _domain, known=_leak),
+              lambda x, f=_theirs_reduce: f(x, None, False), _domain),
         unary(f"x.{_name}(-1)", lambda x, n=_name: getattr(x, n)(-1),
-              lambda x, f=_theirs_reduce: f(x, -1, False), _domain, known=scalar_axis(_name, -1, False) + _leak),
+              lambda x, f=_theirs_reduce: f(x, -1, False), _domain),
     )
     if _name != "logsumexp":
         add(unary(f"x.{_name}(dim=(0,-1),keepdim=True)", lambda x, n=_name: getattr(x, n)(dim=(0, -1), keepdim=True),
-                  lambda x, f=_theirs_reduce: f(x, (0, -1), True), _domain, ndim_at_least(2), known=_leak))
+                  lambda x, f=_theirs_reduce: f(x, (0, -1), True), _domain, ndim_at_least(2)))
 add(unary("F.logsumexp(x,axis=-1)", lambda x: F.logsumexp(x, -1), lambda x: torch.logsumexp(x, -1)))
 
 # --- softmax and log_softmax along an axis (a 0-d tensor has axis 0 / -1 in torch)
@@ -468,14 +418,11 @@ for _n in range(4):
     for _perm in itertools.permutations(range(_n)):
         for _signs in itertools.product([False, True], repeat=_n):
             _axes = tuple(a - _n if neg else a for a, neg in zip(_perm, _signs))
-            _wrong = [known(GRAD, HVP, F32_BACKWARD, when=permute_gradient_is_wrong(_axes),
-                            reason="transpose/permute with axes of mixed sign: wrong gradient, no error (the "
-                            "inverse permutation is taken of the unnormalised axes; sum_to reshapes it into place)")]
             add(
                 unary(f"al.transpose(x,{_axes})".replace(" ", ""), lambda x, a=_axes: al.transpose(x, a),
-                      lambda x, a=_axes: torch.permute(x, a), shapes=_shapes, smoke=_axes == (1, 0), known=_wrong),
+                      lambda x, a=_axes: torch.permute(x, a), shapes=_shapes, smoke=_axes == (1, 0)),
                 unary(f"x.permute{_axes}".replace(" ", ""), lambda x, a=_axes: x.permute(*a),
-                      lambda x, a=_axes: torch.permute(x, a), shapes=_shapes, known=_wrong),
+                      lambda x, a=_axes: torch.permute(x, a), shapes=_shapes),
             )
 
 
@@ -594,19 +541,17 @@ for _red in ["mean", "sum", "none"]:
               consts=constant(_first, uniform(0, 1))),
         binary(f"al.bce_with_logits(x,T,{_red})", lambda x, t, r=_red: al.bce_with_logits(x, t, reduction=r),
                lambda x, t, r=_red: TF.binary_cross_entropy_with_logits(x, t, reduction=r),
-               [uniform(-4, 4), uniform(0, 1)], SAME, known=[SOFTPLUS_F32]),
+               [uniform(-4, 4), uniform(0, 1)], SAME),
         unary(f"al.bce_with_logits(x,C,{_red})", lambda x, c, r=_red: al.bce_with_logits(x, c, reduction=r),
               lambda x, c, r=_red: TF.binary_cross_entropy_with_logits(x, c, reduction=r), uniform(-4, 4),
-              consts=constant(_first, uniform(0, 1)), known=[SOFTPLUS_F32]),
+              consts=constant(_first, uniform(0, 1))),
     )
 add(
     binary("F.mse", late(F, "mse"), TF.mse_loss, pairs=SAME),
     binary("F.bce", late(F, "bce"), TF.binary_cross_entropy, [_PROB, uniform(0, 1)], SAME),
-    binary("F.bce_with_logits", late(F, "bce_with_logits"), TF.binary_cross_entropy_with_logits, pairs=SAME,
-           known=[SOFTPLUS_F32]),
+    binary("F.bce_with_logits", late(F, "bce_with_logits"), TF.binary_cross_entropy_with_logits, pairs=SAME),
     unary("al.bce_with_logits(tails,C)", lambda x, c: al.bce_with_logits(x, c),
-          lambda x, c: TF.binary_cross_entropy_with_logits(x, c), _TAILS, consts=constant(_first, uniform(0, 1)),
-          known=[SOFTPLUS_F32]),
+          lambda x, c: TF.binary_cross_entropy_with_logits(x, c), _TAILS, consts=constant(_first, uniform(0, 1))),
 )
 
 
