@@ -13,6 +13,7 @@ from the registrations of the ops (see ``registry.py``): ``sorted(al.OPS)`` list
 
 from . import functional
 from .api import FUNCTIONS as _FUNCTIONS
+from .compile import CompiledFunction, NotCompilable, compile
 from .engine import BackwardStep, backward, backward_pass, grad, trace_backward
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -31,5 +32,6 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "Node", "Primitive", "PRIMITIVES", "OPS", "BackwardStep", "creation_number",
     "backward", "backward_pass", "grad", "trace_backward", "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "functional",
+    "compile", "CompiledFunction", "NotCompilable",
     *sorted(_FUNCTIONS),
 ]

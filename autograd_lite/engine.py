@@ -29,6 +29,7 @@ import numpy as np
 from .mode import _mode
 from .node import _FREED, Node, graph_done, last_change, track_graph
 from .ops import astype, clone, sum_to
+from .primitive import tracer
 from .tensor import Tensor, _alias, _make
 
 Visit = Callable[[Node, Any, dict], None]
@@ -156,8 +157,11 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
             else:
                 entry[1] = entry[1] + gi
 
+    tracing = tracer.active is not None  # al.compile: VJPs see Tensors, so it records their operations
+    if tracing and create_graph:
+        tracer.active.fail("it differentiates with create_graph=True (higher order is not compiled)")
     for target, g in seeds:
-        send(target, g, "the seed")
+        send(target, _as_traced(g) if tracing else g, "the seed")
     watermark = last_change.seq  # Nodes older than the latest in-place change get checked
     prev, gc_was_on = _mode.enabled, gc.isenabled()
     _mode.enabled = create_graph  # VJPs record a graph only when asked to
@@ -177,6 +181,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                 _fill_retained(node, g, create_graph)
             if create_graph:
                 ans, a0, a1 = _as_tensors(node, ans, a0, a1)
+            elif tracing:
+                ans, a0, a1 = _as_traced(ans), _as_traced(a0), _as_traced(a1)
             name = op.name
             if op.arity == 2:
                 p = node.p0
@@ -208,10 +214,22 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     return leaf_grads
 
 
+def _as_traced(value: Any) -> Any:
+    """numpy values as (unrecorded) Tensors around the same objects, which al.compile's tracer
+    knows by identity; tuples of saved arguments element by element; anything else as it is."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _make(value)
+    if value.__class__ is tuple:
+        return tuple(_make(v) if isinstance(v, (np.ndarray, np.generic)) else v for v in value)
+    return value
+
+
 def _fill_retained(node: Node, g: Any, create_graph: bool) -> None:
     """``.grad`` += g for the tensor ``node`` made, if it called ``retain_grad()`` and is alive."""
     retain = node.extra.retain
     t = retain() if retain is not None else None
+    if t is not None and tracer.active is not None:
+        tracer.active.fail("it uses retain_grad() (a replay has no intermediate tensors to give .grad to)")
     if t is not None:
         _accumulate(t, _gradient_tensor(t, g, create_graph, set()))
 
@@ -328,8 +346,12 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
         needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
     handed_out: set[int] = set()
+    trace = tracer.active
     for leaf, g in leaf_grads.values():
-        _accumulate(leaf, _gradient_tensor(leaf, g, create_graph, handed_out))
+        g = _gradient_tensor(leaf, g, create_graph, handed_out)
+        if trace is not None:
+            trace.grad(leaf, g)
+        _accumulate(leaf, g)
     if create_graph:  # each leaf now refers to a graph that refers to the leaf: let the GC see it
         track_graph(leaf.grad._node for leaf, _ in leaf_grads.values() if leaf.grad._node is not None)
     graph_done()

@@ -25,7 +25,7 @@ import numpy as np
 from . import ops
 from .ops import _axes, _data, detach, exp, greater_equal, isfinite, log, log1p, where
 from .registry import tensor_method
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 Reduction = Literal["mean", "sum", "none"]
 
@@ -138,6 +138,14 @@ def _reduce(loss: Any, reduction: Reduction, name: str) -> Any:
     raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _converted(values: np.ndarray, dtype: Any) -> Any:
+    """``values`` in ``dtype``: the array itself when it already is, else a recorded conversion
+    (so that a compiled step converts the values of each call, not those it traced)."""
+    if values.dtype == dtype:
+        return values
+    return ops.astype(_make(values), np.dtype(dtype), values.dtype)
+
+
 def _target_like(pred: Any, target: Any, name: str) -> Any:
     """The target as a constant of the prediction's shape and float dtype (a Tensor target keeps
     its graph)."""
@@ -146,7 +154,9 @@ def _target_like(pred: Any, target: Any, name: str) -> Any:
         if target.dtype.kind not in "fiub":
             raise TypeError(f"{name}: the target must hold numbers, got dtype {target.dtype}")
         dtype = _data(pred).dtype
-        target = target.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
+        target = _converted(target, dtype if dtype.kind == "f" else np.float64)
+        if isinstance(pred, Tensor) and not isinstance(target, Tensor):
+            target = _make(target)  # so that 1 - target is an operation of the table (al.compile sees it)
     if target.shape != np.shape(_data(pred)):
         raise ValueError(
             f"{name}: prediction of shape {np.shape(_data(pred))} and target of shape {target.shape} differ; "
@@ -260,11 +270,12 @@ def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> An
     z = logits - _shift(logits, last)
     lse = log(ops.sum(exp(z), last, False))
     if t.shape == shape:  # probabilities (or one-hot rows): sum_c t_c z_c, lse weighted by sum_c t_c
-        weights = t.astype(_data(logits).dtype, copy=False)
-        lse = lse * weights.sum(axis=-1)  # exactly lse for rows that sum to 1
+        weights = _converted(t, _data(logits).dtype)
+        lse = lse * ops.sum(weights, last, False)  # exactly lse for rows that sum to 1
         picked = ops.sum(z * weights, last, False)
     else:  # class indices: pick z at each row's class (repeated rows' gradients add up)
-        idx = _class_indices(t, shape[-1], "cross_entropy")
-        picked = ops.getitem(z, (*np.indices(idx.shape, sparse=True), idx))
+        _class_indices(t, shape[-1], "cross_entropy")  # checked here; converted by a recorded operation
+        idx = _data(_converted(t, np.int64))
+        picked = ops.getitem(z, (*np.indices(t.shape, sparse=True), idx))
     return _reduce(lse - picked, reduction, "cross_entropy")
 

@@ -124,6 +124,14 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     return t
 
 
+def _traced_numpy(prim: Primitive, operands: tuple, params: tuple) -> Any:
+    """A primitive on plain numpy values while al.compile traces: computed as usual, and told to
+    the tracer, since its operands may be the function's inputs (a target array, say)."""
+    out = prim.forward(*operands, *params)
+    tracer.active.apply(prim, operands, params, _make(out))
+    return out
+
+
 def _scalar(out: Any) -> Any:
     """numpy's 0-d arrays as numpy scalars (what numpy's ufuncs return for 0-d inputs)."""
     if out.__class__ is np.ndarray:
@@ -174,7 +182,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
 
     def op_with_params(x: Any, *params: Any) -> Any:
         if not isinstance(x, Tensor):
-            return forward(x, *params)
+            return forward(x, *params) if tracer.active is None else _traced_numpy(prim, (x,), params)
         xd = x._data
         try:
             out = forward(xd, *params)
@@ -195,7 +203,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
 
     def op(x: Any) -> Any:
         if not isinstance(x, Tensor):
-            return forward(x)
+            return forward(x) if tracer.active is None else _traced_numpy(prim, (x,), ())
         xd = x._data
         out = forward(xd)
         if out.__class__ is not np.ndarray:
@@ -240,8 +248,10 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
                 px = x
         elif isinstance(y, Tensor):
             xd, px = x, None
-        else:
+        elif tracer.active is None:
             return forward(x, y)  # numpy in, numpy out
+        else:
+            return _traced_numpy(prim, (x, y), ())
         if isinstance(y, Tensor):
             yd = y._data
             py = y._node
@@ -292,6 +302,8 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
     def op(condition: Any, x: Any, y: Any) -> Any:
         tc, tx, ty = isinstance(condition, Tensor), isinstance(x, Tensor), isinstance(y, Tensor)
         if not (tc or tx or ty):
+            if tracer.active is not None:
+                return _traced_numpy(prim, (condition, x, y), ())
             return numpy_forward(condition, x, y)
         c = condition._data if tc else condition
         xd = x._data if tx else x
@@ -358,6 +370,8 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
         else:
             datas.append(t)
         parents.append(None)
+    if not any_tensor and tracer.active is not None:
+        return _traced_numpy(prim, tuple(tensors), params)
     out = prim.forward(*datas, *params)
     if not any_tensor:
         return out

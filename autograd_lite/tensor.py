@@ -63,17 +63,20 @@ def _to_array(data: Any, dtype: Any) -> Any:
     return arr[()] if arr.ndim == 0 else arr
 
 
-class _ValueReads:
-    """The hook through which ``al.compile`` hears of a tensor's values read into Python
-    (``.data``, ``.item()``, ``float()``, ``bool()``...) while it traces (None: not tracing)."""
+class _TraceHooks:
+    """How ``al.compile`` hears, while it traces, of what its trace cannot follow: a tensor's
+    values read into Python (``.data``, ``.item()``, ``float()``, ``bool()``...: ``read``, None
+    when not tracing), ``.grad`` assigned, a buffer changed in place."""
 
-    __slots__ = ("hook",)
+    __slots__ = ("read", "grad_set", "buffer_changed")
 
     def __init__(self) -> None:
-        self.hook: Callable[[Tensor, str], None] | None = None
+        self.read: Callable[[Tensor, str], None] | None = None
+        self.grad_set: Callable[[Tensor, Any], None] = lambda t, v: None
+        self.buffer_changed: Callable[[Tensor, str], None] = lambda t, what: None
 
 
-value_reads = _ValueReads()
+trace_hooks = _TraceHooks()
 
 
 def _stamp() -> int:
@@ -139,8 +142,8 @@ class Tensor:
         editing it in place (``t.data -= lr * g``), is not tracked, as in PyTorch: a graph that
         saved the old values computes with the new ones. A Tensor assigned is unwrapped.
         """
-        if value_reads.hook is not None:
-            value_reads.hook(self, ".data")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, ".data")
         return self._data
 
     @data.setter
@@ -215,6 +218,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Any) -> None:
+        if trace_hooks.read is not None:  # al.compile is tracing
+            trace_hooks.grad_set(self, value)
         if value is None:
             self._grad = None
             return
@@ -241,25 +246,25 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The underlying numpy value (shared, not copied), as PyTorch's ``numpy()``."""
-        if value_reads.hook is not None:
-            value_reads.hook(self, ".numpy()")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, ".numpy()")
         return self._data
 
     def item(self) -> float | int | bool:
-        if value_reads.hook is not None:
-            value_reads.hook(self, ".item()")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, ".item()")
         if self._data.size != 1:
             raise ValueError(f"item(): needs a tensor of exactly one element, got shape {self.shape}")
         return self._data.item()
 
     def tolist(self) -> Any:
-        if value_reads.hook is not None:
-            value_reads.hook(self, ".tolist()")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, ".tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if value_reads.hook is not None:
-            value_reads.hook(self, "np.asarray()")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, "np.asarray()")
         data = np.asarray(self._data)
         if dtype is not None and dtype != data.dtype:
             return data.astype(dtype)
@@ -272,16 +277,16 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if value_reads.hook is not None:
-            value_reads.hook(self, "an index")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, "an index")
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype} "
                             f"of shape {self.shape}")
         return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if value_reads.hook is not None:
-            value_reads.hook(self, "bool()")
+        if trace_hooks.read is not None:
+            trace_hooks.read(self, "bool()")
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
@@ -329,7 +334,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (same as ``t.grad = None``)."""
-        self._grad = None
+        self.grad = None
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
@@ -378,7 +383,8 @@ class Tensor:
             self._data = result._data
             self._node = result._node
             self.requires_grad = True
-        elif write is not None and self._data.__class__ is np.ndarray and not getattr(self, "_saved", False):
+        elif (write is not None and self._data.__class__ is np.ndarray and not getattr(self, "_saved", False)
+              and trace_hooks.read is None):
             try:
                 write()
             except ValueError:
@@ -388,6 +394,8 @@ class Tensor:
                 raise TypeError(f"{what}: {e}") from None
             overwritten = True
         else:
+            if trace_hooks.read is not None:  # al.compile is tracing: it cannot replay this
+                trace_hooks.buffer_changed(self, what)
             result = self._checked(compute(), what)
             if result.dtype != dtype and not np.can_cast(result.dtype, dtype, "same_kind"):
                 raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this {dtype} tensor")

@@ -39,7 +39,7 @@ class Dense(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = as_input(x)
-        shape = x.data.shape
+        shape = x.shape
         if not shape or shape[-1] != self.input_size:
             raise ValueError(
                 f"{self!r}: input has {shape[-1] if shape else 0} features (shape {shape}), expected {self.input_size}"

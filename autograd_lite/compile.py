@@ -1,0 +1,440 @@
+"""Compiled steps: trace a function's primitives once, replay them as straight-line numpy.
+
+>>> step = al.compile(train_step)      # train_step(x, y): forward, loss, loss.backward()
+>>> for x, y in batches:
+...     loss = step(x, y)                # after two traced calls: one numpy call per op
+...     optimizer.step()
+
+How it works. A call with a new *signature* (the shapes and dtypes of the Tensor and array
+arguments, the values of number arguments) runs ``fn`` eagerly while a tracer records every
+primitive applied: the forward's, and the VJPs that ``backward()`` runs (in tracing mode the
+VJPs see Tensors, so their operations are recorded too), and which leaf gradients backward
+produced. The second call with that signature traces again; if both traces are the same
+program (the same operations on the same inputs, the same constants), it is compiled to
+Python source, one numpy call per operation, and later calls run that:
+
+* arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
+* leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
+* results come back as Tensors without a graph (do the backward inside the function).
+
+Guards, as ``jax.jit`` and ``torch.compile`` have: a signature never seen traces again (a last,
+smaller batch), and so does a parameter whose shape or dtype changed. Nothing is replayed that
+the trace cannot vouch for; the function runs eagerly, with a warning naming the reason and the
+line (or :class:`NotCompilable` with ``strict=True``), when it:
+
+* reads a tensor's values into Python (``.data``, ``.item()``, ``float()``, ``bool()``,
+  ``np.asarray()``): a branch or a number computed from them would be frozen;
+* draws random numbers with numpy's global generator;
+* gives two traces that differ (a value computed outside the traced operations, from the inputs
+  or from random draws, shows up as a constant that changed);
+* returns a tensor whose graph is still alive (its backward would have nothing to go through),
+  uses ``create_graph``, ``retain_grad()``, or changes a buffer in place (an optimizer step):
+  step the optimizer outside the compiled function.
+
+What cannot be seen: Python side effects (they happen only while tracing) and changes of the
+code path that do not change the traced operations' inputs (a new layer added to the model
+after compiling: call ``step.reset()``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import primitive as _primitive
+from . import tensor as _tensor
+from .tensor import Tensor, _make
+
+__all__ = ["compile", "CompiledFunction", "NotCompilable"]
+
+
+class NotCompilable(RuntimeError):
+    """The function does something a replay cannot reproduce (see the message)."""
+
+
+class _Uncompilable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_line() -> str:
+    """Where in the user's code the current call came from (the innermost frame outside this package)."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE + os.sep):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "an unknown line"
+
+
+class Trace:
+    """One eager run of the function, as a list of primitive applications on numbered values.
+
+    Values are numbered by the identity of their numpy objects (``Tensor._data``): a traced
+    operation's output, an argument, a parameter (a leaf tensor captured from outside, read on
+    every replay), or a constant (anything else: numbers, shapes, arrays made from constants).
+    """
+
+    def __init__(self, args: tuple) -> None:
+        self.values: list[Any] = []  # every value seen, kept alive so that ids stay unique
+        self.slot_of: dict[int, int] = {}  # id(numpy value) -> slot
+        self.args: list[tuple[int, int, bool]] = []  # (argument index, slot, is a Tensor)
+        self.leaves: list[tuple[Tensor, int]] = []  # (leaf tensor, slot): read on every call
+        self.leaf_slot: dict[int, int] = {}  # id(leaf tensor) -> slot
+        self.constants: list[Any] = []
+        self.ops: list[tuple[Any, tuple, tuple, int]] = []  # (primitive, operand refs, param refs, out slot)
+        self.events: list[tuple[str, Tensor, Any]] = []  # ("grad", leaf, ref) / ("clear", leaf, None)
+        self.failure: str | None = None
+        self.arg_objects = args
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                self.args.append((i, self._new_slot(a._data), True))
+            elif isinstance(a, (np.ndarray, np.generic)):
+                self.args.append((i, self._new_slot(a), False))
+
+    # ------------------------------------------------------------------ values
+    def _new_slot(self, value: Any) -> int:
+        self.values.append(value)
+        slot = len(self.values) - 1
+        self.slot_of[id(value)] = slot
+        return slot
+
+    def _constant(self, value: Any) -> tuple[str, int]:
+        self.constants.append(value)
+        return ("c", len(self.constants) - 1)
+
+    def ref(self, value: Any) -> Any:
+        """A reference to ``value`` in the program: ("v", slot), ("c", index), or a structure."""
+        if isinstance(value, Tensor):
+            slot = self.slot_of.get(id(value._data))
+            if slot is not None:
+                return ("v", slot)
+            if value.requires_grad and value._node is None:  # a parameter: read it on every call
+                return ("v", self._leaf(value))
+            if value._node is not None:
+                raise _Uncompilable("it uses a tensor computed before the call (its graph is outside the function)")
+            return self._constant(value._data)
+        if isinstance(value, (np.ndarray, np.generic)):
+            slot = self.slot_of.get(id(value))
+            return ("v", slot) if slot is not None else self._constant(value)
+        if isinstance(value, tuple):
+            return ("t", tuple(self.ref(v) for v in value))
+        if isinstance(value, list):
+            return ("l", tuple(self.ref(v) for v in value))
+        return self._constant(value)
+
+    def _leaf(self, t: Tensor) -> int:
+        slot = self.leaf_slot.get(id(t))
+        if slot is None:
+            slot = self._new_slot(t._data)
+            self.leaf_slot[id(t)] = slot
+            self.leaves.append((t, slot))
+        return slot
+
+    # ------------------------------------------------------------------ hooks
+    def apply(self, prim: Any, operands: tuple, params: tuple, out: Tensor) -> None:
+        """A primitive ran (primitive.py calls this while tracing)."""
+        if self.failure is not None:
+            return
+        try:
+            refs = tuple(self.ref(v) for v in operands)
+            prefs = tuple(self.ref(v) for v in params)
+        except _Uncompilable as e:
+            self.fail(e.reason)
+            return
+        existing = self.slot_of.get(id(out._data))
+        slot = existing if existing is not None else self._new_slot(out._data)
+        self.ops.append((prim, refs, prefs, slot))
+
+    def read(self, t: Tensor, what: str) -> None:
+        """A tensor's values were read into Python (tensor.py calls this while tracing)."""
+        self.fail(f"it reads a tensor's values into Python ({what}) at {_user_line()}; a compiled replay "
+                  "would freeze what Python computed from them")
+
+    def grad_set(self, t: Tensor, value: Any) -> None:
+        """``t.grad = value`` inside the function (None: as zero_grad())."""
+        if value is None:
+            self.clear(t)
+        else:
+            self.fail(f"it assigns a gradient (.grad = ...) at {_user_line()}")
+
+    def buffer_changed(self, t: Tensor, what: str) -> None:
+        """A tensor's buffer changed in place (an optimizer step, t.zero_(), t[i] = v under no_grad)."""
+        self.fail(f"it changes a tensor in place ({what}) at {_user_line()}: step the optimizer outside "
+                  "the compiled function")
+
+    def fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+
+    def grad(self, leaf: Tensor, g: Tensor) -> None:
+        """backward() gives ``leaf`` the gradient ``g`` (accumulated into .grad)."""
+        try:
+            self.events.append(("grad", self._target(leaf), self.ref(g)))
+        except _Uncompilable as e:
+            self.fail(e.reason)
+
+    def clear(self, leaf: Tensor) -> None:
+        """``leaf.grad = None`` inside the function."""
+        try:
+            self.events.append(("clear", self._target(leaf), None))
+        except _Uncompilable as e:
+            self.fail(e.reason)
+
+    def _target(self, leaf: Tensor) -> tuple[str, int]:
+        """Where a replay finds ``leaf``: an argument of the call, or a captured parameter."""
+        for index, a in enumerate(self.arg_objects):
+            if a is leaf:
+                return ("arg", index)
+        slot = self.leaf_slot.get(id(leaf))
+        if slot is None:
+            if self.slot_of.get(id(leaf._data)) is not None or not leaf.requires_grad:
+                raise _Uncompilable("its backward() fills the .grad of a tensor made inside the function")
+            slot = self._leaf(leaf)
+        return ("leaf", next(k for k, (t, _) in enumerate(self.leaves) if t is leaf))
+
+    # ------------------------------------------------------------------ comparing two traces
+    def same_program(self, other: Trace) -> str | None:
+        """None if ``other`` is the same program, else what differs."""
+        if len(self.ops) != len(other.ops):
+            return f"the traces have {len(self.ops)} and {len(other.ops)} operations"
+        if [id(t) for t, _ in self.leaves] != [id(t) for t, _ in other.leaves]:
+            return "the tensors it captures differ between calls (a parameter made inside the function?)"
+        for k, ((p1, r1, q1, s1), (p2, r2, q2, s2)) in enumerate(zip(self.ops, other.ops)):
+            if p1 is not p2 or s1 != s2 or not self._same_refs((r1, q1), other, (r2, q2)):
+                return f"operation {k} ('{p1.name}') differs between two calls with the same signature"
+        if self.events != other.events:
+            return "the gradients it produces differ between calls"
+        return None
+
+    def _same_refs(self, a: Any, other: Trace, b: Any) -> bool:
+        if isinstance(a, tuple) and len(a) == 2 and a[0] == "c" and isinstance(b, tuple) and b[:1] == ("c",):
+            x, y = self.constants[a[1]], other.constants[b[1]]
+            if isinstance(x, (np.ndarray, np.generic)) or isinstance(y, (np.ndarray, np.generic)):
+                return type(x) is type(y) and np.shape(x) == np.shape(y) and np.array_equal(x, y, equal_nan=True)
+            try:
+                return type(x) is type(y) and bool(x == y)
+            except Exception:  # noqa: BLE001  (an object without a plain ==: same object only)
+                return x is y
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return len(a) == len(b) and all(self._same_refs(u, other, v) for u, v in zip(a, b))
+        return a == b
+
+
+def _source_of(ref: Any, names: dict[int, str]) -> str:
+    kind, value = ref
+    if kind == "v":
+        return names.get(value, f"v{value}")
+    if kind == "c":
+        return f"C{value}"
+    parts = ", ".join(_source_of(r, names) for r in value)
+    if kind == "t":
+        return f"({parts},)" if len(value) == 1 else f"({parts})"
+    return f"[{parts}]"
+
+
+class Program:
+    """A trace compiled to a Python function of numpy calls (``source`` shows it)."""
+
+    def __init__(self, trace: Trace, result: Any) -> None:
+        self.trace = trace
+        self.leaves = trace.leaves
+        self.shapes = [(t._data.shape, t._data.dtype) for t, _ in trace.leaves]
+        self.result_template = _template(trace, result)
+        self.source, self.run_program = self._generate()
+
+    def _generate(self) -> tuple[str, Callable[..., Any]]:
+        t = self.trace
+        namespace: dict[str, Any] = {"_set_grads": _set_grads}
+        lines = ["def program(args):"]
+        for index, slot, is_tensor in t.args:
+            lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
+        for k, (leaf, slot) in enumerate(t.leaves):
+            namespace[f"L{k}"] = leaf
+            lines.append(f"    v{slot} = L{k}._data")
+        for k, value in enumerate(t.constants):
+            namespace[f"C{k}"] = value
+        names: dict[int, str] = {}
+        for k, (prim, refs, prefs, slot) in enumerate(t.ops):
+            fn = f"F{k}"
+            namespace[fn] = prim.forward
+            args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
+            lines.append(f"    v{slot} = {fn}({args})")
+        grads = []
+        for _, (where, index), ref in t.events:
+            target = f"args[{index}]" if where == "arg" else f"L{index}"
+            grads.append(f"({target}, {_source_of(ref, names) if ref is not None else 'None'})")
+        if grads:
+            lines.append(f"    _set_grads(({', '.join(grads)},))")
+        lines.append(f"    return {_source_of(self.result_template, names) if self.result_template else 'None'}")
+        source = "\n".join(lines) + "\n"
+        code = builtins.compile(source, "<al.compile>", "exec")
+        exec(code, namespace)  # noqa: S102  (our own generated source)
+        return source, namespace["program"]
+
+    def guard(self) -> bool:
+        """True if the parameters still have the shapes and dtypes the trace saw."""
+        for (leaf, _), (shape, dtype) in zip(self.leaves, self.shapes):
+            data = leaf._data
+            if data.shape != shape or data.dtype != dtype:
+                return False
+        return True
+
+    def __call__(self, args: tuple) -> Any:
+        return _rebuild(self.result_template, self.run_program(args))
+
+
+def _template(trace: Trace, result: Any) -> Any:
+    """Which slots the function's result is made of (Tensors, tuples and lists of them, None)."""
+    if result is None:
+        return None
+    if isinstance(result, Tensor):
+        if result._node is not None and not result._node.freed:
+            raise _Uncompilable("it returns a tensor whose graph is still there (a replay returns values only: "
+                                "call backward() inside the function)")
+        return trace.ref(result)
+    if isinstance(result, (tuple, list)):
+        return ("t" if isinstance(result, tuple) else "l", tuple(_template(trace, r) for r in result))
+    raise _Uncompilable(f"it returns a {type(result).__name__}; a compiled function returns Tensors "
+                        "(or tuples of them)")
+
+
+def _rebuild(template: Any, values: Any) -> Any:
+    if template is None:
+        return None
+    if template[0] in ("v", "c"):
+        return _make(values)
+    items = [_rebuild(t, v) for t, v in zip(template[1], values)]
+    return tuple(items) if template[0] == "t" else items
+
+
+def _set_grads(pairs: tuple) -> None:
+    """What backward() does with the leaves' gradients: accumulate into .grad, never sharing
+    memory between two gradients."""
+    handed_out: set[int] = set()
+    for leaf, value in pairs:
+        if value is None:
+            leaf._grad = None
+            continue
+        if value.__class__ is np.ndarray and (value.base is not None or id(value) in handed_out):
+            value = value.copy()
+        handed_out.add(id(value))
+        old = leaf.grad
+        leaf._grad = _make(value) if old is None else _make(old._data + value)
+
+
+def _random_state() -> tuple:
+    """numpy's global generator's position (it moves with every draw)."""
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    return keys.tobytes(), pos, has_gauss, cached
+
+
+class CompiledFunction:
+    """``al.compile(fn)``: call it as ``fn``. ``programs`` holds the compiled programs by
+    signature (each with its ``source``); ``reset()`` forgets them."""
+
+    def __init__(self, fn: Callable[..., Any], strict: bool = False) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.strict = strict
+        self.programs: dict[tuple, Program] = {}
+        self._first: dict[tuple, Trace] = {}
+        self._eager: dict[tuple, str] = {}
+        functools.update_wrapper(self, fn)
+
+    def reset(self) -> None:
+        """Forget every trace and program (after the function's code path changed)."""
+        self.programs.clear()
+        self._first.clear()
+        self._eager.clear()
+
+    @staticmethod
+    def _signature(args: tuple, kwargs: dict) -> tuple:
+        if kwargs:
+            raise TypeError("a compiled function takes positional arguments only")
+        key = []
+        for a in args:
+            if isinstance(a, Tensor):
+                key.append(("T", a._data.shape, a._data.dtype.str, a.requires_grad))
+            elif isinstance(a, np.ndarray):
+                key.append(("A", a.shape, a.dtype.str))
+            elif isinstance(a, (bool, int, float, str, type(None), np.generic)):
+                key.append(("V", type(a).__name__, a))
+            else:
+                key.append(("O", id(a)))
+        return tuple(key)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key = self._signature(args, kwargs)
+        program = self.programs.get(key)
+        if program is not None and program.guard():
+            return program(args)
+        if key in self._eager:
+            return self.fn(*args)
+        return self._trace(key, args)
+
+    def _trace(self, key: tuple, args: tuple) -> Any:
+        trace = Trace(args)
+        state = _random_state()
+        if _primitive.tracer.active is not None:
+            raise NotCompilable("compile: a compiled function called inside another one being traced")
+        hooks = _tensor.trace_hooks
+        _primitive.tracer.active = trace
+        hooks.read, hooks.grad_set, hooks.buffer_changed = trace.read, trace.grad_set, trace.buffer_changed
+        try:
+            result = self.fn(*args)
+        finally:
+            _primitive.tracer.active = None
+            hooks.read = None
+            hooks.grad_set = hooks.buffer_changed = lambda *_: None
+        if _random_state() != state:
+            trace.fail("it draws random numbers from numpy's global generator; a replay would repeat the same draws")
+        try:
+            program = Program(trace, result) if trace.failure is None else None
+        except _Uncompilable as e:
+            trace.fail(e.reason)
+            program = None
+        if trace.failure is not None:
+            self._give_up(key, trace.failure)
+            return result
+        first = self._first.pop(key, None)
+        if first is None:  # compile from the second trace, if it repeats the first
+            self._first[key] = trace
+            return result
+        difference = first.same_program(trace)
+        if difference is not None:
+            self._give_up(key, difference + " (a value computed outside the traced operations, from the inputs or "
+                          "from random draws, shows up as a constant)")
+            return result
+        self.programs[key] = program  # type: ignore[assignment]
+        return result
+
+    def _give_up(self, key: tuple, reason: str) -> None:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        message = f"al.compile: {name} cannot be compiled: {reason}. It runs eagerly."
+        if self.strict:
+            raise NotCompilable(message)
+        self._eager[key] = reason
+        warnings.warn(message, stacklevel=3)
+
+
+def compile(fn: Callable[..., Any] | None = None, *, strict: bool = False) -> Any:  # noqa: A001  (al.compile)
+    """Compile ``fn`` (a training step: forward, loss, backward) into replayed numpy programs.
+
+    See the module docstring for how it traces, guards and falls back. Use as ``al.compile(fn)``
+    or as a decorator (``@al.compile`` or ``@al.compile(strict=True)``).
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, strict)
+    return CompiledFunction(fn, strict)
+

@@ -1,0 +1,251 @@
+"""al.compile: a replayed program gives eager's numbers, re-traces when it must, and never
+replays what its trace could not follow (it runs eagerly, and says why)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+from mlp import (
+    BCE,
+    MSE,
+    SGD,
+    Adam,
+    CrossEntropy,
+    Dense,
+    NeuralNetwork,
+    ReLU,
+    RMSProp,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from mlp.datasets import make_moons, xor
+
+
+def network(loss, layers) -> NeuralNetwork:
+    net = NeuralNetwork(loss)
+    for layer in layers:
+        net.add(layer)
+    return net
+
+
+def two_runs(build, X, y, make_optimizer=None, **train):
+    """The same network trained eagerly and compiled, from the same start."""
+    out = []
+    for compiled in (False, True):
+        np.random.seed(0)
+        net = build()
+        if make_optimizer is not None:
+            train["optimizer"] = make_optimizer(net.parameters())
+        history = net.train(X, y, verbose=False, compile=compiled, **train)
+        out.append((history, [p.data.copy() for p in net.parameters()]))
+    return out
+
+
+def assert_same(eager, compiled):
+    (h1, w1), (h2, w2) = eager, compiled
+    np.testing.assert_allclose(h2, h1, rtol=1e-12, atol=1e-15)
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-15)
+
+
+LAYERS = {
+    "sigmoid": lambda: [Dense(2, 4), Sigmoid(), Dense(4, 1), Sigmoid()],
+    "relu": lambda: [Dense(2, 8), ReLU(), Dense(8, 1), Sigmoid()],
+    "tanh": lambda: [Dense(2, 8), Tanh(), Dense(8, 1), Sigmoid()],
+    "softmax_probabilities": lambda: [Dense(2, 8), Tanh(), Dense(8, 2), Softmax()],
+}
+
+
+@pytest.mark.parametrize("layers", LAYERS)
+def test_every_layer_compiled_gives_the_eager_numbers(layers):
+    X, y = make_moons(24, noise=0.2, rng=1)
+    loss = MSE() if layers == "softmax_probabilities" else BCE()
+    target = np.hstack([1 - y, y]) if layers == "softmax_probabilities" else y
+    runs = two_runs(lambda: network(loss, LAYERS[layers]()), X, target, epochs=20,
+                    learning_rate=0.05, batch_size=8)
+    assert_same(*runs)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam, RMSProp])
+@pytest.mark.parametrize("targets", ["indices", "one_hot"])
+def test_cross_entropy_and_every_optimizer(optimizer, targets):
+    X, y = make_moons(30, noise=0.2, rng=2)
+    labels = y.ravel().astype(np.int64)
+    target = labels if targets == "indices" else np.eye(2)[labels]
+    runs = two_runs(lambda: NeuralNetwork(CrossEntropy()).add(Dense(2, 6)).add(ReLU()).add(Dense(6, 2)),
+                    X, target, epochs=15, learning_rate=0.02, batch_size=7, optimizer=optimizer)  # 30 = 4*7 + 2
+    assert_same(*runs)
+
+
+def test_the_seeds_xor_per_sample_and_momentum():
+    X, y = xor()
+    runs = two_runs(lambda: NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid()),
+                    X, y, epochs=300, learning_rate=0.5)
+    assert_same(*runs)
+    momentum = two_runs(lambda: network(MSE(), [Dense(2, 3), Tanh(), Dense(3, 1)]), X, y, epochs=100, batch_size=4,
+                        make_optimizer=lambda params: SGD(params, lr=0.05, momentum=0.9, nesterov=True))
+    assert_same(*momentum)
+
+
+def params_and_step(shape=(3, 2)):
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal(shape), requires_grad=True)
+
+    def step(x):
+        loss = ((x @ W).tanh() ** 2).mean()
+        loss.backward()
+        return loss
+
+    return W, step
+
+
+def test_a_replay_is_straight_numpy_one_call_per_operation():
+    W, step = params_and_step()
+    compiled = al.compile(step)
+    x = np.ones((4, 3))
+    for _ in range(3):
+        W.grad = None
+        loss = compiled(x)
+    (program,) = compiled.programs.values()
+    calls = [line for line in program.source.splitlines() if "= F" in line]
+    assert len(calls) == len(program.trace.ops) and "Tensor" not in program.source
+    assert isinstance(loss, Tensor) and loss.grad_fn is None  # values only: the backward ran inside
+    W.grad = None
+    eager = step(x)
+    np.testing.assert_allclose(loss.item(), eager.item(), rtol=1e-15)
+
+
+def test_gradients_accumulate_as_backward_does():
+    W, step = params_and_step()
+    compiled = al.compile(step)
+    x = np.ones((4, 3))
+    for _ in range(3):
+        compiled(x)  # no zero_grad: .grad accumulates, as eager backward would
+    twice = W.grad.data.copy()
+    W.grad = None
+    step(x)
+    np.testing.assert_allclose(twice, 3 * W.grad.data, rtol=1e-14)
+
+
+def test_a_new_shape_traces_again_and_a_changed_parameter_shape_too():
+    W, step = params_and_step()
+    compiled = al.compile(step)
+    for n in (4, 4, 4, 2, 2, 2):  # a last, smaller batch
+        compiled(np.ones((n, 3)))
+    assert len(compiled.programs) == 2
+    with al.no_grad():
+        W.data = np.ones((3, 5))  # same object, new shape: the guard sees it
+    W.grad = None
+    loss = compiled(np.ones((4, 3)))
+    np.testing.assert_allclose(loss.item(), np.tanh(3.0) ** 2, rtol=1e-14)
+
+
+def test_reading_values_in_python_falls_back_to_eager_naming_the_line():
+    W, _ = params_and_step()
+
+    def branching(x):
+        loss = ((x @ W) ** 2).mean()
+        if loss.item() > 1.0:  # a Python branch on a value: a replay would freeze it
+            loss = loss * 0.5
+        loss.backward()
+        return loss
+
+    compiled = al.compile(branching)
+    with pytest.warns(UserWarning, match=r"reads a tensor's values into Python \(\.item\(\)\) at .*test_compile\.py"):
+        compiled(np.ones((2, 3)))
+    W.grad = None
+    small = compiled(np.full((2, 3), 0.01))  # eager from now on: the branch follows the values
+    np.testing.assert_allclose(small.item(), ((np.full((2, 3), 0.01) @ W.data) ** 2).mean(), rtol=1e-14)
+    with pytest.raises(al.NotCompilable, match=r"\.item\(\)"):
+        al.compile(branching, strict=True)(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("what", ["data", "float", "bool", "numpy"])
+def test_every_way_of_reading_values_is_seen(what):
+    W, _ = params_and_step()
+    read = {"data": lambda t: t.data, "float": lambda t: float(t.sum()), "bool": lambda t: bool(t.sum() > 0),
+            "numpy": lambda t: np.asarray(t)}[what]
+
+    def fn(x):
+        y = x @ W
+        read(y)
+        loss = y.sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(al.NotCompilable, match="reads a tensor's values"):
+        al.compile(fn, strict=True)(np.ones((2, 3)))
+
+
+def test_random_draws_inside_fall_back():
+    W, _ = params_and_step()
+
+    def noisy(x):
+        loss = ((x + np.random.randn(*x.shape)) @ W).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(al.NotCompilable, match="random numbers"):
+        al.compile(noisy, strict=True)(np.ones((2, 3)))
+
+
+def test_a_value_computed_outside_the_traced_operations_is_caught_by_the_second_trace():
+    W, _ = params_and_step()
+
+    def normalised(x):
+        scale = np.abs(x).max()  # numpy on the input: a constant in the trace
+        loss = ((x / scale) @ W).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(normalised)
+    compiled(np.ones((2, 3)))
+    with pytest.warns(UserWarning, match="differs between two calls"):
+        compiled(np.arange(6.0).reshape(2, 3))
+    W.grad = None
+    x = np.arange(6.0).reshape(2, 3) ** 2
+    out = compiled(x)  # eager from now on: right for every input
+    np.testing.assert_allclose(out.item(), ((x / 25.0) @ W.data).sum(), rtol=1e-14)
+
+
+def test_higher_order_and_in_place_updates_are_refused_clearly():
+    W, _ = params_and_step()
+
+    def hvp(x):
+        (g,) = al.grad(((x @ W) ** 3).sum(), [W], create_graph=True)
+        g.sum().backward()
+        return g
+
+    with pytest.raises(al.NotCompilable, match="create_graph"):
+        al.compile(hvp, strict=True)(np.ones((2, 3)))
+
+    def with_update(x):
+        loss = (x @ W).sum()
+        loss.backward()
+        with al.no_grad():
+            W.sub_(0.1 * W.grad)
+        return loss
+
+    with pytest.raises(al.NotCompilable, match="changes a tensor in place.*optimizer outside"):
+        al.compile(with_update, strict=True)(np.ones((2, 3)))
+
+
+def test_returning_a_live_graph_is_refused():
+    W, _ = params_and_step()
+    with pytest.raises(al.NotCompilable, match="graph is still there"):
+        al.compile(lambda x: x @ W, strict=True)(np.ones((2, 3)))
+
+
+def test_no_warning_for_a_plain_training_step():
+    W, step = params_and_step()
+    compiled = al.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(4):
+            W.grad = None
+            compiled(np.ones((4, 3)))
+    assert len(compiled.programs) == 1
