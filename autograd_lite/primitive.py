@@ -132,6 +132,11 @@ def _traced_numpy(prim: Primitive, operands: tuple, params: tuple) -> Any:
     return out
 
 
+#: numpy's scalar types that a 0-d tensor holds as they are
+_SCALARS = frozenset({np.float64, np.float32, np.int64, np.int32, np.bool_, np.uint8, np.int8, np.int16,
+                      np.uint16, np.uint32, np.uint64})
+
+
 def _scalar(out: Any) -> Any:
     """numpy's 0-d arrays as numpy scalars (what numpy's ufuncs return for 0-d inputs)."""
     if out.__class__ is np.ndarray:
@@ -188,12 +193,13 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
             out = forward(xd, *params)
         except (ValueError, IndexError) as e:
             raise _param_error(name, xd, e) from None
-        if out.__class__ is not np.ndarray or out.ndim == 0:
+        cls = out.__class__
+        if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
             out = _scalar(out)
         px = x._node
         if px is None and x.requires_grad:
             px = x
-        if px is None or not _mode.enabled or not differentiable:
+        if px is None or not differentiable or not _mode.enabled:
             t = _make(out)
         else:
             t = record(prim, px, None, xd if save_inputs else xd.shape, params, out)
@@ -206,12 +212,13 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
             return forward(x) if tracer.active is None else _traced_numpy(prim, (x,), ())
         xd = x._data
         out = forward(xd)
-        if out.__class__ is not np.ndarray:
+        cls = out.__class__
+        if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
             out = _scalar(out)
         px = x._node
         if px is None and x.requires_grad:
             px = x
-        if px is None or not _mode.enabled or not differentiable:
+        if px is None or not differentiable or not _mode.enabled:
             t = _make(out)
         else:
             t = record(prim, px, None, xd if save_inputs else xd.shape, (), out)
@@ -267,15 +274,17 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             raise _binary_error(name, xd, yd, e) from None
         except TypeError:  # a string, a None, an object numpy cannot compute with
             raise TypeError(f"{name}: cannot compute with operands of types {kind(x)} and {kind(y)}") from None
-        if out.__class__ is not np.ndarray or out.ndim == 0:
+        cls = out.__class__
+        if cls is not np.ndarray and cls not in _SCALARS:  # ufuncs give numpy scalars for 0-d results
             out = _scalar(out)
-        if (px is None and py is None) or not _mode.enabled or not differentiable:
+        if (px is None and py is None) or not differentiable or not _mode.enabled:
             t = _make(out)
         elif save_inputs:
             if px is None:
-                _saved_constant(x)
-            elif py is None:
-                _saved_constant(y)
+                if isinstance(x, Tensor):
+                    x._saved = True  # a graph saved these values: an in-place change must not overwrite them
+            elif py is None and isinstance(y, Tensor):
+                y._saved = True
             t = record(prim, px, py, xd, yd, out)
         else:
             t = record(prim, px, py, None, None, out)
