@@ -241,3 +241,36 @@ def test_affine_without_bias_and_shape_errors(rng):
         al.affine(x, np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"affine: bias of shape \(3,\)"):
         al.affine(x, w, np.ones(3))
+
+
+# Primitives that the tables above do not reach as forward operations of their own.
+EXTRA = {
+    "clone": (lambda x: x.clone() * x, (2, 3)),
+    "pad_each_axis": (lambda x: al.pad(x, ((1, 0), (2, 1))), (2, 3)),
+    "pad_all_sides": (lambda x: al.pad(x, 1) ** 2, (3,)),
+    "scatter_add": (lambda x: al.ops.scatter_add(x, (np.array([0, 2, 0]),), (4, 3)), (3, 3)),
+    "index_put": (lambda x: _put(x * 1.0, (slice(None), 1), x[:, 0] * 2.0), (2, 3)),
+    "index_put_repeated_rows": (lambda x: _put(x * 1.0, np.array([0, 2]), x[1] ** 2), (3, 2)),
+}
+
+
+def _put(h, index, value):
+    h[index] = value  # recorded: h's grad_fn becomes index_put
+    return h
+
+
+def test_astype_converts_the_gradient_back_at_every_order():
+    """Finite differences cannot see through float32 rounding, so astype is checked directly."""
+    x = Tensor(np.array([0.5, -1.5], dtype=np.float32), requires_grad=True)
+    w = Tensor([2.0, 3.0], requires_grad=True)
+    y = (x.astype(np.float64) ** 2 * w).sum()
+    (g,) = al.grad(y, [x], create_graph=True)
+    assert g.dtype == np.float32 and g.tolist() == [2.0, -9.0]  # 2 x w
+    (gw,) = al.grad(g.sum(), [w])
+    assert gw.tolist() == [1.0, -3.0]  # 2 x
+
+
+@pytest.mark.parametrize("name", EXTRA)
+def test_extra_primitives(name, rng):
+    fn, shape = EXTRA[name]
+    check_grads(fn, leaf(shape, rng))
