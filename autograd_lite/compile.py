@@ -230,6 +230,18 @@ class Trace:
         return a == b
 
 
+def _slots_in(refs: tuple) -> list[int]:
+    """The value slots a structure of references reads (constants read none)."""
+    out: list[int] = []
+    for ref in refs:
+        kind, value = ref
+        if kind == "v":
+            out.append(value)
+        elif kind in ("t", "l"):
+            out.extend(_slots_in(value))
+    return out
+
+
 def _source_of(ref: Any, names: dict[int, str]) -> str:
     kind, value = ref
     if kind == "v":
@@ -263,8 +275,8 @@ class Program:
             lines.append(f"    v{slot} = L{k}._data")
         for k, value in enumerate(t.constants):
             namespace[f"C{k}"] = value
-        names: dict[int, str] = {}
-        for k, (prim, refs, prefs, slot) in enumerate(t.ops):
+        names: dict[int, str] = {}  # slots folded into constants: the name they are bound to
+        for k, (prim, refs, prefs, slot) in self._operations(names, namespace):
             fn = f"F{k}"
             namespace[fn] = prim.forward
             args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
@@ -280,6 +292,31 @@ class Program:
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
         return source, namespace["program"]
+
+    def _operations(self, names: dict[int, str], namespace: dict[str, Any]) -> list[tuple[int, tuple]]:
+        """The operations to emit, numbered: those whose operands are all constants are folded
+        (their traced output is their value on every call), and those whose output nothing
+        uses (an operation, a gradient, the result) are left out."""
+        t = self.trace
+        folded: dict[int, Any] = {}
+        kept = []
+        for k, op in enumerate(t.ops):
+            _, refs, prefs, slot = op
+            if all(s in folded for s in _slots_in((*refs, *prefs))):
+                folded[slot] = t.values[slot]
+                names[slot] = f"K{slot}"
+                namespace[f"K{slot}"] = t.values[slot]
+            else:
+                kept.append((k, op))
+        needed = set(_slots_in((self.result_template,) if self.result_template else ()))
+        needed.update(_slots_in(tuple(ref for _, _, ref in t.events if ref is not None)))
+        live = []
+        for k, op in reversed(kept):
+            _, refs, prefs, slot = op
+            if slot in needed:
+                needed.update(_slots_in((*refs, *prefs)))
+                live.append((k, op))
+        return live[::-1]
 
     def guard(self) -> bool:
         """True if the parameters still have the shapes and dtypes the trace saw."""

@@ -17,12 +17,13 @@ from .plots import (
     plot_loss,
     plot_weight_dynamics,
 )
+from .program import draw_program
 from .renderer import RendererNotFound, find_renderer
 from .tour import backward_tour
 
 __all__ = [
-    "draw_graph", "render", "backward_tour", "record_modules", "GraphDrawing", "GraphTooLarge", "RendererNotFound",
-    "find_renderer",
+    "draw_graph", "draw_program", "render", "backward_tour", "record_modules", "GraphDrawing", "GraphTooLarge",
+    "RendererNotFound", "find_renderer",
     "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
     "TrainingRecorder",
 ]

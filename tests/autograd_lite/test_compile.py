@@ -112,7 +112,9 @@ def test_a_replay_is_straight_numpy_one_call_per_operation():
         loss = compiled(x)
     (program,) = compiled.programs.values()
     calls = [line for line in program.source.splitlines() if "= F" in line]
-    assert len(calls) == len(program.trace.ops) and "Tensor" not in program.source
+    # at most one numpy call per traced operation: those on constants only (the seed's ones and
+    # the mean's 1/n, broadcast) are folded at compile time
+    assert 0 < len(calls) < len(program.trace.ops) and "Tensor" not in program.source
     assert isinstance(loss, Tensor) and loss.grad_fn is None  # values only: the backward ran inside
     W.grad = None
     eager = step(x)
