@@ -255,7 +255,10 @@ def _source_of(ref: Any, names: dict[int, str]) -> str:
 
 
 class Program:
-    """A trace compiled to a Python function of numpy calls (``source`` shows it)."""
+    """A trace compiled to a Python function of numpy calls (``source`` shows it).
+
+    ``operations`` are the (number, operation) pairs it runs, in order; ``folded`` the slots
+    computed once, at compile time, from constants."""
 
     def __init__(self, trace: Trace, result: Any) -> None:
         self.trace = trace
@@ -276,7 +279,9 @@ class Program:
         for k, value in enumerate(t.constants):
             namespace[f"C{k}"] = value
         names: dict[int, str] = {}  # slots folded into constants: the name they are bound to
-        for k, (prim, refs, prefs, slot) in self._operations(names, namespace):
+        self.operations = self._operations(names, namespace)
+        self.folded = set(names)
+        for k, (prim, refs, prefs, slot) in self.operations:
             fn = f"F{k}"
             namespace[fn] = prim.forward
             args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))

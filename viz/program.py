@@ -49,8 +49,8 @@ def draw_program(step: Any, rankdir: str = "TB", max_nodes: int | None = MAX_NOD
     """
     program = _program(step)
     trace = program.trace
-    if max_nodes is not None and len(trace.ops) > max_nodes:
-        raise GraphTooLarge(f"draw_program: the program has {len(trace.ops)} operations, more than "
+    if max_nodes is not None and len(program.operations) > max_nodes:
+        raise GraphTooLarge(f"draw_program: the program has {len(program.operations)} operations, more than "
                             f"max_nodes={max_nodes}; pass max_nodes=None to draw it all")
     lines = []
     producer: dict[int, str] = {}
@@ -63,8 +63,9 @@ def draw_program(step: Any, rankdir: str = "TB", max_nodes: int | None = MAX_NOD
         label = f"{leaf.name or f'parameter {k}'} | {leaf.shape}"
         lines.append(f"param{k} [label={_dot_string(label)} fillcolor={PARAMETER_COLOUR}]")
     edges = []
-    for k, (prim, refs, prefs, slot) in enumerate(trace.ops):
+    for k, (prim, refs, prefs, slot) in program.operations:
         constants = [_constant_text(trace, r) for r in (*refs, *prefs) if r[0] != "v"]
+        constants += ["const" for r in _slots(refs + prefs) if r in program.folded]
         label = prim.label + (f"\n{', '.join(c for c in constants if c)}" if any(constants) else "")
         lines.append(f"op{k} [label={_dot_string(label)} shape=ellipse fillcolor=gray90]")
         for ref in _slots(refs + prefs):
@@ -81,7 +82,7 @@ def draw_program(step: Any, rankdir: str = "TB", max_nodes: int | None = MAX_NOD
                 edges.append(f"{producer[slot]} -> grad{k}")
     g = GraphDrawing(
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
-                    "label": f"compiled program: {len(trace.ops)} numpy calls", "labelloc": "t"},
+                    "label": f"compiled program: {len(program.operations)} numpy calls", "labelloc": "t"},
         node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
         edge_attr={"arrowsize": "0.6"},
         format="svg",
