@@ -3,9 +3,12 @@
     python -m demos.xor                                  # the seed's settings, its four plots
     python -m demos.xor --tour                           # plus one frame per backward step
     python -m demos.xor --optimizer adam --batch-size 4 --epochs 1000 --lr 0.1   # the faster route
+    python -m demos.xor --no-compile                     # eager steps only
 
 Prints the seed's table (input, target, prediction, error) beside the seed's published
-predictions, and the training time; writes the four plots and the graph of one training step.
+predictions, and the training time: each step compiled (al.compile), and the same training
+run eagerly, to show that the numbers are the same and how much time compiling saves; writes
+the four plots, the graph of one training step and the program a compiled step replays.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
+import autograd_lite as al
 import viz
 from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, RMSProp, Sigmoid
 from mlp.datasets import xor
@@ -40,33 +45,62 @@ def arguments() -> argparse.ArgumentParser:
                    help="samples per step; 1 is the seed's per-sample SGD (default: %(default)s)")
     p.add_argument("--tour", action="store_true",
                    help="also write the backward tour of one training step (default: off)")
+    p.add_argument("--no-compile", dest="compile", action="store_false",
+                   help="train with eager steps only, skipping the compiled run and its comparison (default: off)")
     return p
+
+
+def network(hidden: int) -> NeuralNetwork:
+    """The seed's network, built as the seed's README builds it."""
+    nn = NeuralNetwork(loss_function=MSE())
+    nn.add(Dense(input_size=2, output_size=hidden))
+    nn.add(Sigmoid())
+    nn.add(Dense(input_size=hidden, output_size=1))
+    nn.add(Sigmoid())
+    return nn
+
+
+def training_step(nn: NeuralNetwork) -> Callable[[np.ndarray, np.ndarray], al.Tensor]:
+    """What one training step computes before the update: the loss, backpropagated."""
+
+    def step(xb: np.ndarray, yb: np.ndarray) -> al.Tensor:
+        loss = nn.loss_function(nn.forward(xb), yb)
+        loss.backward()
+        return loss
+
+    return step
 
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     out = output_folder(args.out)
 
-    np.random.seed(args.seed)
     X, y = xor()
-    nn = NeuralNetwork(loss_function=MSE())
-    nn.add(Dense(input_size=2, output_size=args.hidden))
-    nn.add(Sigmoid())
-    nn.add(Dense(input_size=args.hidden, output_size=1))
-    nn.add(Sigmoid())
-
     recorder = viz.TrainingRecorder(every=max(1, args.epochs // 500))
     print(f"XOR: 2-{args.hidden}-1 sigmoid network, MSE, {args.optimizer.upper()} lr={args.lr}, "
           f"batch size {args.batch_size}, {args.epochs} epochs, seed {args.seed}")
-    start = time.perf_counter()
-    history = nn.train(X, y, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
-                       optimizer=OPTIMIZERS[args.optimizer], verbose=False, callbacks=recorder)
-    seconds = time.perf_counter() - start
+    settings = dict(epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
+                    optimizer=OPTIMIZERS[args.optimizer], verbose=False)
+    runs = {}
+    for compiled in ((True, False) if args.compile else (False,)):
+        np.random.seed(args.seed)
+        net = network(args.hidden)
+        start = time.perf_counter()
+        history = net.train(X, y, compile=compiled, callbacks=recorder if compiled or not args.compile else None,
+                            **settings)
+        runs[compiled] = (net, history, time.perf_counter() - start)
+    nn, history, seconds = runs[args.compile]
     predictions = nn.predict(X).ravel()
 
     steps = args.epochs * math.ceil(len(X) / args.batch_size)  # the last batch of an epoch may be smaller
-    print(f"trained in {seconds:.2f} s ({steps:,} steps); "
-          f"final loss {history[-1]:.6f}\n")
+    if args.compile:
+        eager_net, eager_history, eager_seconds = runs[False]
+        same = max(abs(a - b) for a, b in zip(history, eager_history))
+        print(f"trained in {seconds:.2f} s ({steps:,} compiled steps, al.compile); the same training eagerly: "
+              f"{eager_seconds:.2f} s ({eager_seconds / seconds:.1f}x slower), losses equal to {same:.0e}")
+    else:
+        print(f"trained in {seconds:.2f} s ({steps:,} steps)")
+    print(f"final loss {history[-1]:.6f}\n")
     print("| Input    | Target | Prediction | Error  | Seed's prediction |")
     print("| :------: | :----: | :--------: | :----: | :---------------: |")
     for xi, target, pred, seed_pred in zip(X, y.ravel(), predictions, SEED_PREDICTIONS):
@@ -97,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         paths.append(f"{os.path.join(out, 'tour')}{os.sep} ({len(tour)} frames)")
     recording.remove()
     nn.zero_grad()
+    if args.compile:  # the program a compiled step replays: one numpy call per box
+        for name, p in nn.named_parameters():
+            p.name = name
+        step = al.compile(training_step(nn))
+        for i in range(2):  # compiled on its second call
+            step(X[i:i + 1], y[i:i + 1])
+        nn.zero_grad()
+        paths.append(viz.render(viz.draw_program(step), os.path.join(out, "compiled_step_program.svg")))
 
     print_pictures(paths)
     return 0

@@ -41,20 +41,23 @@ def test_xor_prints_the_networks_own_predictions(tmp_path, capsys):
     assert [t for t, _, _ in table] == [0, 1, 1, 0]
     assert [p for _, p, _ in table] == [float(f"{p:.3f}") for p in predictions]
     assert [e for _, _, e in table] == [float(f"{abs(p - t):.3f}") for p, t in zip(predictions, y.ravel())]
-    assert f"(1,200 steps); final loss {history[-1]:.6f}\n" in out
+    assert "(1,200 compiled steps, al.compile); the same training eagerly: " in out
+    assert "losses equal to 0e+00" in out  # compiled and eager: the same numbers
+    assert f"final loss {history[-1]:.6f}\n" in out
     solved = bool(np.all(np.abs(predictions - y.ravel()) < 0.1))
     assert f"every prediction within 0.1 of its target: {'yes' if solved else 'no'}" in out
     files = written(tmp_path)
     for name in ("training_loss.png", "decision_boundary.png", "hidden_activations.png", "weight_dynamics.png",
                  "training_step_graph.svg"):
         assert files[name] > 1000, name
+    assert files["compiled_step_program.svg"] > 1000
     assert sum(1 for f in files if f.startswith("tour")) == 17  # one frame per op: affine, 6 in sigmoid, twice; mse 3
 
 
 def test_xor_with_adam_and_batches_of_three(tmp_path, capsys):
     assert xor.main(["--out", str(tmp_path), "--epochs", "1000", "--optimizer", "adam", "--batch-size", "3"]) == 0
     out = capsys.readouterr().out
-    assert "(2,000 steps)" in out  # batches of 3 and 1 in each epoch of four points
+    assert "(2,000 compiled steps" in out  # batches of 3 and 1 in each epoch of four points
     assert all(error < 0.1 for _, _, error in xor_table(out))
     assert "every prediction within 0.1 of its target: yes" in out
 
