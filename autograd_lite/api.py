@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import engine, functional, ops  # noqa: F401  (importing them registers their ops)
+from . import primitive as _primitive
 from .registry import ENTRIES, Entry
 from .tensor import Tensor
 
@@ -99,3 +100,5 @@ def attach() -> dict[str, Callable[..., Any]]:
 
 
 FUNCTIONS = attach()
+#: The primitives of the table itself (a program may define more, with primitive.unary...).
+TABLE = frozenset(_primitive.PRIMITIVES)

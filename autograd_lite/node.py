@@ -155,6 +155,10 @@ except (AttributeError, OSError):  # another interpreter: its collector is its o
 UNTRACK_AFTER = 20_000
 
 
+#: Output shapes, interned: a graph of a million (16,)-shaped Nodes keeps one (16,) tuple.
+SHAPES: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
 class _Horizon:
     """The creation number past which new Nodes are untracked (moved on by every backward)."""
 
@@ -183,6 +187,8 @@ def untrack_after(count: int | None) -> None:
 def graph_done() -> None:
     """Called after a backward pass: the next graph starts with tracked Nodes again."""
     horizon.seq = creation_number() + UNTRACK_AFTER
+    if len(SHAPES) > 4096:  # many distinct shapes: start the interning table afresh
+        SHAPES.clear()
 
 
 def track_graph(roots: Iterable[Any]) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .mode import _mode
-from .node import Node, horizon, next_seq, untrack
+from .node import SHAPES, Node, horizon, next_seq, untrack
 from .tensor import Tensor, _make
 
 VJP = Callable[..., Any]
@@ -96,6 +96,7 @@ class _Tracer:
 tracer = _Tracer()
 
 _new = object.__new__
+_shapes = SHAPES.setdefault
 
 
 def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tensor:
@@ -111,7 +112,8 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     node.a0 = a0
     node.a1 = a1
     node.out = out if op.saves_ans else None
-    node.shape = out.shape
+    shape = out.shape
+    node.shape = _shapes(shape, shape) if shape else shape  # one tuple per distinct shape, not per node
     node.pending = None
     node.extra = None
     node.seq = seq = next_seq()
