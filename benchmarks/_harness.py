@@ -135,6 +135,17 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
+def blas() -> str:
+    """numpy's BLAS and its thread count (threadpoolctl, when installed): a check that --threads took."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (pip install threadpoolctl to see it)"
+    pools = [f"{i.get('internal_api')} {i.get('version')}, {i.get('num_threads')} thread(s)" for i in threadpool_info()
+             if i.get("user_api") == "blas"]
+    return "; ".join(pools) or "none found"
+
+
 def load_average() -> str:
     """The 1/5/15-minute load averages: a busy machine makes every figure provisional."""
     try:

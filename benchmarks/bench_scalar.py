@@ -672,10 +672,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parts = args.only.split(",")
     versions = {m: H.version(m) for m in ("numpy", "micrograd", "torch")}
-    report: dict = {"machine": H.machine(), "load_average_at_start": H.load_average(), "threads": args.threads,
+    report: dict = {"machine": H.machine(), "load_average_at_start": H.load_average(), "blas": H.blas(),
+                    "threads": args.threads,
                     "versions": versions, "args": vars(args), "parts": {}}
     print(f"machine: {report['machine']}; load average {report['load_average_at_start']}")
     print("versions: " + ", ".join(f"{m} {v or 'not installed'}" for m, v in versions.items()))
+    print(f"BLAS: {report['blas']}")
 
     if "demo" in parts:
         rows = demo_check(args.check_steps)

@@ -723,11 +723,13 @@ def main(argv: list[str] | None = None) -> int:
 
     wanted = args.only.split(",")
     versions = {m: H.version(m) for m in ("numpy", "torch", "autograd", "micrograd", "tinygrad", "jax", "jaxlib")}
-    report: dict = {"machine": H.machine(), "load_average_at_start": H.load_average(), "threads": args.threads,
+    report: dict = {"machine": H.machine(), "load_average_at_start": H.load_average(), "blas": H.blas(),
+                    "threads": args.threads,
                     "rounds": args.rounds, "versions": versions, "workloads": {}}
     print(f"machine: {report['machine']}; BLAS/torch/XLA threads: {args.threads}; {args.rounds} rounds; "
           f"load average {report['load_average_at_start']}")
     print("versions: " + ", ".join(f"{m} {v or 'not installed'}" for m, v in versions.items()))
+    print(f"BLAS: {report['blas']}")
     builders = {"mlp": mlp_workload, "xor": xor_workload, "chain": chain_workload}
     for name in wanted:
         if name in builders:
