@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scalar.py                          # all three parts, growth up to 1e6
     python benchmarks/bench_scalar.py --max-size 1e7           # the whole goal (1e7 ops: minutes, GBs)
+    python benchmarks/bench_scalar.py --only growth --min-size 1e7 --max-size 1e7   # that size alone
     python benchmarks/bench_scalar.py --only demo --rounds 9 --json demo.json
     python benchmarks/bench_scalar.py --profile demo           # cProfile of one demo step (or: op)
 
@@ -494,9 +495,10 @@ def _mem_available() -> float:
         return float("inf")
 
 
-def growth(max_size: int, memory: str, rounds: int, rows: list[tuple[str, str]]) -> tuple[list[dict], list[str]]:
+def growth(max_size: int, memory: str, rounds: int, rows: list[tuple[str, str]], min_size: int = 1000
+           ) -> tuple[list[dict], list[str]]:
     """Every (implementation, shape) at every size, each run a fresh subprocess, in random order."""
-    sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= max_size]
+    sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if min_size <= n <= max_size]
     rng = np.random.default_rng(12345)
     results: list[dict] = []
     notes: list[str] = []
@@ -508,7 +510,7 @@ def growth(max_size: int, memory: str, rounds: int, rows: list[tuple[str, str]])
                 impl, shape = rows[i]
                 if (impl, shape) in failed or (impl == "micrograd" and n > MICROGRAD_MAX):
                     continue
-                need = per_node.get((impl, shape), 1000.0) * n * 1.5
+                need = (0.0 if impl == "numpy" else per_node.get((impl, shape), 1000.0)) * n * 1.5  # numpy: no graph
                 if need > 0.8 * _mem_available():
                     notes.append(f"{impl} {shape} at {n:.0e} ops skipped: ~{need / 2**30:.1f} GiB needed, "
                                  f"{_mem_available() / 2**30:.1f} GiB available")
@@ -633,11 +635,18 @@ def profile(what: str) -> None:
     for name in ("autograd_lite", "micrograd"):
         if name in impls:
             _print_gc(name, gc_breakdown(impls[name]))
-    print("\ncProfile of autograd_lite (GC on; the profiler inflates every call's cost):")
+    # With the GC on, a collection is charged to whichever call allocated when it struck: profile
+    # with it off, so that each line is the code's own cost (the GC's share is printed above).
+    print("\ncProfile of autograd_lite, GC off (the profiler inflates every call's cost):")
+    gc.collect()
+    gc.disable()
     prof = cProfile.Profile()
-    prof.enable()
-    fn()
-    prof.disable()
+    try:
+        prof.enable()
+        fn()
+        prof.disable()
+    finally:
+        gc.enable()
     pstats.Stats(prof).sort_stats("tottime").print_stats(22)
 
 
@@ -651,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-steps", type=int, default=5, help="demo steps printed side by side with micrograd")
     p.add_argument("--op-chain", type=int, default=500, help="ops per call in the op part (micrograd: < ~900)")
     p.add_argument("--max-size", type=float, default=1e6, help="largest chain of the growth part (1e7: the goal)")
+    p.add_argument("--min-size", type=float, default=1e3, help="smallest chain of the growth part")
     p.add_argument("--growth-rounds", type=int, default=1, help="fresh processes per size and implementation")
     p.add_argument("--memory", choices=("rss", "traced"), default="rss", help="how growth measures memory")
     p.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
@@ -732,7 +742,8 @@ def main(argv: list[str] | None = None) -> int:
     if "growth" in parts:
         rows = [(i, s) for i, s in GROWTH_ROWS if i in ("numpy", "autograd_lite") or H.version(i) is not None]
         missing = sorted({i for i, _ in GROWTH_ROWS} - {i for i, _ in rows})
-        results, notes = growth(int(args.max_size), args.memory, args.growth_rounds, rows)
+        results, notes = growth(int(args.max_size), args.memory, args.growth_rounds, rows,
+                                 int(args.min_size))
         table = _growth_table(results, args.memory)
         _print_growth(table, args.memory)
         for note in notes + [f"{m} not installed: no rows" for m in missing]:
