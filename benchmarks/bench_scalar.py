@@ -696,8 +696,9 @@ def main(argv: list[str] | None = None) -> int:
         for k, ours, theirs, acc in rows:
             diff = "" if theirs is None else ("0 (every bit)" if ours == theirs else f"{ours - theirs:.1e}")
             print(f"  {k:>4}  {ours!r:>22}  {theirs!r:>22}  {acc:8.2f}  {diff}")
-        print("  (a last-bit difference comes from the order in which the gradients reaching a value used many\n"
-              "   times are summed: micrograd's order follows its set-based depth-first search)")
+        if rows and rows[0][2] is not None:
+            print("  (a last-bit difference comes from the order in which the gradients reaching a value used many\n"
+                  "   times are summed: micrograd's order follows its set-based depth-first search)")
         w = demo_workload()
         counts = demo_node_counts(w)
         times = H.measure(w["impls"], args.demo_steps, args.rounds, warmup=1, gc_off=w["gc_off"], label="demo")

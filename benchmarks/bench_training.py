@@ -1,6 +1,6 @@
 """Speed of autograd_lite against the same math written by hand in numpy, and against peers.
 
-    python benchmarks/bench_training.py                   # every workload (about 5 minutes)
+    python benchmarks/bench_training.py                   # every workload (about 6 minutes)
     python benchmarks/bench_training.py --json out.json   # also write the figures
     python benchmarks/bench_training.py --only mlp,chain --rounds 30
     python benchmarks/bench_training.py --only batch      # the MLP step as the batch grows
