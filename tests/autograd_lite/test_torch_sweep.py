@@ -477,8 +477,18 @@ def test_pow_zero_exponent_at_zero():
 
 
 def test_pow_array_exponent_holding_zero_at_zero():
+    """Where P holds 0, x ** P is the constant 1: every derivative is exactly 0, at x = 0 too
+    (ops.py's rule for the exponent 0, at every order). Value and first derivative agree with
+    torch. Its second derivative there is nan, an artifact of its formula: it masks p x^(p-1)
+    with a where, whose zero gradient then meets (p-1) x^(p-2) = inf at x = 0: 0 * inf. Ours is
+    pinned to 0, and torch's nan to that one place."""
     p = np.array([0.0, 2.0, 0.0, 1.0])
-    compare_derivatives(lambda x: al.pow(x, p), lambda x: torch.pow(x, torch.from_numpy(p)), [0.0, 0.0, 1.3, 0.0])
+    x = [0.0, 0.0, 1.3, 0.0]
+    compare_derivatives(lambda x: al.pow(x, p), lambda x: torch.pow(x, torch.from_numpy(p)), x, order=1)
+    second = _nested(lambda x: al.pow(x, p), [x], 2, ours=True)[2][0]
+    theirs = _nested(lambda x: torch.pow(x, torch.from_numpy(p)), [x], 2, ours=False)[2][0]
+    np.testing.assert_array_equal(second, [0.0, 2.0, 0.0, 0.0])
+    assert np.isnan(theirs[0]) and np.array_equal(theirs[1:], second[1:])  # torch: nan at (0, P = 0) only
 
 
 def test_pow_one_second_derivative_at_zero():
