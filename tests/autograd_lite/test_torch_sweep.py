@@ -425,6 +425,67 @@ def test_every_public_op_has_a_sweep_case(monkeypatch):
     assert not missing, f"no sweep case in torch_cases.py calls {missing}: add one (or an explained exclusion)"
 
 
+def _recorded_primitives(tensors: Sequence[Any]) -> set[str]:
+    """The names of the primitives in the graphs behind ``tensors`` (Node.parents, walked)."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    stack = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.add(node.name)
+        stack.extend(p for p in node.parents if isinstance(p, al.Node))
+    return names
+
+
+@functools.cache
+def _primitives_by_case() -> dict[str, frozenset[str]]:
+    """Per case, the primitives its own side records on its first shapes: in the forward graph,
+    and in the graph of its create_graph gradient (where scatter_add, getitem's VJP, runs)."""
+    by_case = {}
+    for case in tc.CASES:
+        d = draw(case, case.shapes[0])
+        xs = [Tensor(a, requires_grad=True) for a in d.arrays]
+        try:
+            out = case.ours(*xs, **d.consts)
+            names = _recorded_primitives([out])
+            if case.differentiable:
+                names |= _recorded_primitives(al.grad(out, xs, grad_outputs=d.V, create_graph=True,
+                                                      allow_unused=True))
+        except Exception:  # a known disagreement may raise: it exercises nothing then
+            names = set()
+        by_case[case.name] = frozenset(names)
+    return by_case
+
+
+def untested_primitives(by_case: dict[str, frozenset[str]]) -> list[str]:
+    """The differentiable primitives of ``al.PRIMITIVES`` that no case records."""
+    exercised = frozenset().union(*by_case.values())
+    return sorted(name for name, prim in al.PRIMITIVES.items() if prim.differentiable and name not in exercised)
+
+
+def test_every_differentiable_primitive_has_a_sweep_case():
+    """A primitive (a new row of ops.py) that no case records, forward or in its gradient, fails
+    this test: its VJP would otherwise never be compared with PyTorch's."""
+    missing = untested_primitives(_primitives_by_case())
+    assert not missing, f"no sweep case in torch_cases.py records the primitives {missing}: add one"
+
+
+def test_primitive_coverage_reports_a_new_primitive():
+    """The check above reads the table live: a differentiable primitive defined after the cases
+    ran (as a new row would be) is reported; one without a derivative is not."""
+    probes = [al.Primitive("sweep_probe", np.negative, (lambda g, ans, xs: -g,), 1, saves="none"),
+              al.Primitive("sweep_probe_mask", np.signbit, (), 1)]
+    try:
+        missing = untested_primitives(_primitives_by_case())
+    finally:
+        for probe in probes:
+            del al.PRIMITIVES[probe.name]
+    assert "sweep_probe" in missing and "sweep_probe_mask" not in missing
+
+
 # ------------------------------------------------------------------------------ random programs with reuse
 
 

@@ -518,6 +518,9 @@ _PADS: list[tuple[str, Any, Callable[[Any], tuple[int, ...]], list[Shape]]] = [
 for _label, _width, _torch_pad, _shapes in _PADS:
     add(unary(f"al.pad(x,{_label})", lambda x, w=_width: al.pad(x, w), lambda x, p=_torch_pad: TF.pad(x, p(x)),
               shapes=_shapes, smoke=_label == "(1,2)"))
+# followed by a nonlinear op, so that the gradient depends on x and the VJP's own VJP runs
+add(unary("al.pad(x,(1,2)).sin()", lambda x: al.pad(x, (1, 2)).sin(), lambda x: TF.pad(x, (1, 2) * x.ndim).sin(),
+          shapes=ndim_at_least(1)))
 
 
 def _targets(shape: Shape) -> list[Shape]:
@@ -627,6 +630,13 @@ add(
     unary("x[Tensor(idx)]", lambda x, i: x[Tensor(i)], lambda x, i: x[i], shapes=ndim_at_least(1),
           consts=lambda rng, shapes: {"i": rng.integers(0, shapes[0][0], 5)}),
     unary("x[Tensor(mask)]", lambda x, m: x[Tensor(m)], lambda x, m: x[m], shapes=ndim_at_least(1),
+          consts=lambda rng, shapes: {"m": rng.uniform(size=shapes[0]) > 0.4}),
+    # indexing followed by a nonlinear op: the gradient (a scatter-add of g) depends on x, so the
+    # Hessian-vector product runs the scatter-add's own VJP (indexing again)
+    unary("x[[0,0,-1]].sin()", lambda x: x[_ix([0, 0, -1])(x)].sin(), lambda x: x[_ix([0, 0, -1])(x)].sin(),
+          shapes=ndim_at_least(1)),
+    unary("x[:,1:]**2", lambda x: x[:, 1:] ** 2, lambda x: x[:, 1:] ** 2, shapes=ndim_at_least(2)),
+    unary("x[mask].exp()", lambda x, m: x[m].exp(), lambda x, m: x[m].exp(), shapes=ndim_at_least(1),
           consts=lambda rng, shapes: {"m": rng.uniform(size=shapes[0]) > 0.4}),
     unary("al.stack(list(x))", lambda x: al.stack(list(x)), lambda x: torch.stack(list(x)),
           shapes=ndim_at_least(1)),
