@@ -7,7 +7,9 @@ and lists the tuples of input shapes it runs on: every one of the sweep's seven 
 elementwise op, every pair of them that broadcasts for a binary one, the shapes where an axis or
 an index makes sense for the rest. Arguments that are not differentiated (a mask, class indices,
 a constant operand) come from ``consts`` and reach both sides as keyword arguments: numpy arrays
-for ours, torch tensors for theirs.
+for ours, torch tensors for theirs. Ops without a derivative (comparisons, argmax...) are cases
+with ``differentiable=False``: their values are compared (bool and integer results exactly), and
+their result must not require grad although every input does.
 
 Each disagreement with PyTorch found so far is a :class:`Known` entry on its case: the matching
 checks are strict xfails, so they stay tracked and turn the run red (XPASS) once the engine is
@@ -116,6 +118,8 @@ class Case:
     consts: Callable[[np.random.Generator, tuple[Shape, ...]], dict[str, Any]] | None = None
     known: Sequence[Known] = ()
     smoke: bool = False  # also checked, on its first shapes, by the default (not slow) run
+    differentiable: bool = True  # False: values only (and the result must never require grad)
+    f32: bool = True  # False: the case converts dtypes itself, so float32 in is not float32 out
 
     def reason(self, check: str, shapes: tuple[Shape, ...]) -> str | None:
         """The xfail reason of this check on these shapes, or None when it should pass."""
@@ -199,6 +203,30 @@ add(
     unary("+x", lambda x: +x, lambda x: +x),
     unary("x*x.detach()", lambda x: x * x.detach(), lambda x: x * x.detach()),
 )
+# The same ops by name: al.add(x, y) and x.add(y) (torch.add, Tensor.add...).
+for _name, _theirs, _domains in [("add", torch.add, None), ("sub", torch.sub, None), ("mul", torch.mul, None),
+                                 ("div", torch.div, [uniform(), away(gap=0.5)])]:
+    add(
+        binary(f"al.{_name}(x,y)", late(al, _name), _theirs, _domains),
+        binary(f"x.{_name}(y)", lambda x, y, n=_name: getattr(x, n)(y), _theirs, _domains),
+        unary(f"x.{_name}(2.5)", lambda x, n=_name: getattr(x, n)(2.5), lambda x, f=_theirs: f(x, 2.5)),
+    )
+add(
+    unary("al.neg(x)", late(al, "neg"), torch.neg),
+    unary("x.neg()", lambda x: x.neg(), torch.neg),
+)
+# A number first: the al. function wraps it as a float64 Tensor, so a float32 x is promoted
+# (2.5 + x keeps float32, as torch.add(2.5, x) does).
+_NUMBER_FIRST = [known(F32_VALUE, reason="al.add(2.5, x) and the other al. functions wrap a number first operand "
+                       "as a float64 Tensor: for a float32 x the result is float64 (2.5 + x and torch.add(2.5, x) "
+                       "stay float32)")]
+add(
+    unary("al.add(2.5,x)", lambda x: al.add(2.5, x), lambda x: torch.add(2.5, x), known=_NUMBER_FIRST),
+    unary("al.sub(2.5,x)", lambda x: al.sub(2.5, x), lambda x: 2.5 - x, known=_NUMBER_FIRST),
+    unary("al.mul(2.5,x)", lambda x: al.mul(2.5, x), lambda x: torch.mul(2.5, x), known=_NUMBER_FIRST),
+    unary("al.div(2.5,x)", lambda x: al.div(2.5, x), lambda x: 2.5 / x, away(gap=0.5), known=_NUMBER_FIRST),
+    unary("al.pow(2.0,x)", lambda x: al.pow(2.0, x), lambda x: torch.pow(2.0, x), known=_NUMBER_FIRST),
+)
 # A numpy array on the left of an operator: numpy defers to the Tensor's reflected method.
 _C_BCAST = constant(_first)
 add(*(
@@ -249,6 +277,7 @@ for _name, _theirs, _domain in _ELEMENTWISE:
     )
 add(
     unary("al.softplus", late(al, "softplus"), TF.softplus, uniform(-4.0, 4.0)),
+    unary("x.softplus()", lambda x: x.softplus(), TF.softplus, uniform(-4.0, 4.0)),
     unary("abs(x)", lambda x: abs(x), torch.abs, away()),  # Tensor.__abs__
     *(unary(f"F.{n}", late(F, n), fn, dom, known=k) for n, fn, dom, k in [
         ("relu", torch.relu, away(), []), ("sigmoid", torch.sigmoid, uniform(-4.0, 4.0), []),
@@ -284,6 +313,8 @@ add(
           outside(0.1)),
     unary("al.threshold(x,0.3,0.3)", lambda x: al.threshold(x, 0.3, 0.3), lambda x: TF.threshold(x, 0.3, 0.3),
           outside(0.3)),
+    unary("x.threshold(-0.2,0.5)", lambda x: x.threshold(-0.2, 0.5), lambda x: TF.threshold(x, -0.2, 0.5),
+          outside(-0.2)),
 )
 
 # --- where: a boolean mask (array or bool Tensor), tensor or number branches
@@ -311,6 +342,20 @@ add(
           consts=constant(lambda shapes: (2, shapes[0][0] if len(shapes[0]) == 1 else shapes[0][-2]))),
     unary("x@C", lambda x, c: x @ c, lambda x, c: x @ c, shapes=[(3,), (2, 3), (4, 1, 3)],
           consts=constant(lambda shapes: (3, 2))),
+    binary("x.matmul(y)", lambda x, y: x.matmul(y), torch.matmul, pairs=MATMUL_PAIRS),
+)
+# ``obj @ x`` calls x.__rmatmul__(obj) when obj has no @ for Tensors: a list does (a numpy array
+# goes through numpy's matmul ufunc instead, as C@x above). A list is float64: no float32 checks.
+_LEFT = constant(lambda shapes: (2, shapes[0][0] if len(shapes[0]) == 1 else shapes[0][-2]))
+_LIST_MATMUL = [known(GRAD, HVP, reason="matmul with a list operand: the forward works, but the VJP reads "
+                      "the saved operand's .ndim, and a list has none (AttributeError in backward)")]
+add(
+    unary("x.__rmatmul__(C)", lambda x, c: x.__rmatmul__(c), lambda x, c: c @ x, shapes=[(3,), (3, 4), (2, 3, 4)],
+          consts=_LEFT),
+    unary("list@x", lambda x, c: c.tolist() @ x, lambda x, c: c @ x, shapes=[(3,), (3, 4), (2, 3, 4)],
+          consts=_LEFT, f32=False, known=_LIST_MATMUL),
+    unary("x@list", lambda x, c: x @ c.tolist(), lambda x, c: x @ c, shapes=[(3,), (2, 3), (4, 1, 3)],
+          consts=constant(lambda shapes: (3, 2)), f32=False, known=_LIST_MATMUL),
 )
 
 # --- affine: x @ W + b as one primitive
@@ -372,6 +417,20 @@ for _name, _domain in _REDUCTIONS:
         add(unary(f"x.{_name}(dim=(0,-1),keepdim=True)", lambda x, n=_name: getattr(x, n)(dim=(0, -1), keepdim=True),
                   lambda x, f=_theirs_reduce: f(x, (0, -1), True), _domain, ndim_at_least(2)))
 add(unary("F.logsumexp(x,axis=-1)", lambda x: F.logsumexp(x, -1), lambda x: torch.logsumexp(x, -1)))
+# PyTorch's names for max and min over axes: amax and amin (methods), every axis form
+for _name in ["amax", "amin"]:
+    _theirs_reduce = _torch_reduce(_name[1:])
+    add(
+        unary(f"x.{_name}()", lambda x, n=_name: getattr(x, n)(),
+              lambda x, f=_theirs_reduce: f(x, None, False), no_ties()),
+        *(unary(f"x.{_name}({_axis},{_keep})".replace(" ", ""),
+                lambda x, n=_name, a=_axis, k=_keep: getattr(x, n)(a, k),
+                lambda x, f=_theirs_reduce, a=_axis, k=_keep: f(x, a, k), no_ties(),
+                [s for s in SHAPES if axis_ok(s, _axis)])
+          for _axis, _keep in [(0, False), (-1, True), ((0, -1), False), ((2, 0), True)]),
+        unary(f"x.{_name}(dim=-1,keepdim=True)", lambda x, n=_name: getattr(x, n)(dim=-1, keepdim=True),
+              lambda x, f=_theirs_reduce: f(x, -1, True), no_ties(), ndim_at_least(1)),
+    )
 
 # --- softmax and log_softmax along an axis (a 0-d tensor has axis 0 / -1 in torch)
 for _name, _theirs in [("softmax", torch.softmax), ("log_softmax", torch.log_softmax)]:
@@ -424,6 +483,44 @@ for _n in range(4):
                 unary(f"x.permute{_axes}".replace(" ", ""), lambda x, a=_axes: x.permute(*a),
                       lambda x, a=_axes: torch.permute(x, a), shapes=_shapes),
             )
+# the al. functions of the shape helpers
+add(
+    unary("al.permute(x,2,0,1)", lambda x: al.permute(x, 2, 0, 1), lambda x: x.permute(2, 0, 1),
+          shapes=[s for s in SHAPES if len(s) == 3]),
+    unary("al.permute(x,(-1,0))", lambda x: al.permute(x, (-1, 0)), lambda x: x.permute(-1, 0),
+          shapes=[s for s in SHAPES if len(s) == 2]),
+    unary("al.permute(x,reversed)", lambda x: al.permute(x, _reverse(x.ndim)), lambda x: x.permute(_reverse(x.ndim))),
+    unary("al.swapaxes(x,0,-1)", lambda x: al.swapaxes(x, 0, -1), lambda x: x.swapaxes(0, -1),
+          shapes=ndim_at_least(1)),
+    unary("al.swapaxes(x,-2,1)", lambda x: al.swapaxes(x, -2, 1), lambda x: x.swapaxes(-2, 1),
+          shapes=ndim_at_least(2)),
+    unary("al.flatten(x)", late(al, "flatten"), torch.flatten),
+)
+
+
+# --- pad: numpy's widths (an int, one (before, after) pair for every axis, or one per axis);
+# torch's F.pad takes pairs from the last axis backwards, written out by hand for each case.
+def _each_axis(before: int, after: int) -> Callable:
+    return lambda x: (before, after) * x.ndim
+
+
+_PADS: list[tuple[str, Any, Callable[[Any], tuple[int, ...]], list[Shape]]] = [
+    ("1", 1, _each_axis(1, 1), ndim_at_least(1)),
+    ("0", 0, _each_axis(0, 0), ndim_at_least(1)),
+    ("(1,2)", (1, 2), _each_axis(1, 2), ndim_at_least(1)),
+    ("((2,0),)", ((2, 0),), _each_axis(2, 0), ndim_at_least(1)),
+    ("[(2,1)]", [(2, 1)], lambda x: (2, 1), [(1,), (3,)]),
+    ("((0,1),(2,0))", ((0, 1), (2, 0)), lambda x: (2, 0, 0, 1), [(2, 3), (1, 3)]),
+    ("((1,),(2,))", ((1,), (2,)), lambda x: (2, 2, 1, 1), [(2, 3), (1, 3)]),
+    ("((1,0),(0,0),(2,1))", ((1, 0), (0, 0), (2, 1)), lambda x: (2, 1, 0, 0, 1, 0), [(4, 1, 3), (2, 3, 4)]),
+    ("((0,),(1,),(2,))", ((0,), (1,), (2,)), lambda x: (2, 2, 1, 1, 0, 0), [(4, 1, 3), (2, 3, 4)]),
+]
+for _label, _width, _torch_pad, _shapes in _PADS:
+    add(unary(f"al.pad(x,{_label})", lambda x, w=_width: al.pad(x, w), lambda x, p=_torch_pad: TF.pad(x, p(x)),
+              shapes=_shapes, smoke=_label == "(1,2)"))
+# followed by a nonlinear op, so that the gradient depends on x and the VJP's own VJP runs
+add(unary("al.pad(x,(1,2)).sin()", lambda x: al.pad(x, (1, 2)).sin(), lambda x: TF.pad(x, (1, 2) * x.ndim).sin(),
+          shapes=ndim_at_least(1)))
 
 
 def _targets(shape: Shape) -> list[Shape]:
@@ -459,6 +556,38 @@ add(
 )
 
 
+# --- copies and dtype conversions (torch's .to): the gradient comes back in the input's dtype.
+# Down to float32 and back up, so that both directions run in float64 and in float32; the
+# float64 gradient through float32 is V rounded to float32, as torch's.
+add(
+    unary("x.clone()", lambda x: x.clone(), lambda x: x.clone()),
+    unary("al.clone(x)", late(al, "clone"), torch.clone),
+    unary("x.astype(float32)", lambda x: x.astype(np.float32), lambda x: x.to(torch.float32)),
+    unary("x.astype('float32')", lambda x: x.astype("float32"), lambda x: x.to(torch.float32)),
+    unary("x.to(float32)", lambda x: x.to(np.float32), lambda x: x.to(torch.float32)),
+    unary("x.float()", lambda x: x.float(), lambda x: x.float()),
+    unary("x.astype(float64).astype(float32)", lambda x: x.astype(np.float64).astype(np.float32),
+          lambda x: x.to(torch.float64).to(torch.float32)),
+    unary("x.double().float()", lambda x: x.double().float(), lambda x: x.double().float()),
+    unary("x.to(float64).sin().to(float32)", lambda x: x.to(np.float64).sin().to(np.float32),
+          lambda x: x.to(torch.float64).sin().to(torch.float32)),
+    unary("x.float().double()", lambda x: x.float().double(), lambda x: x.float().double(), f32=False),
+    unary("x.float().astype(float64)", lambda x: x.float().astype(np.float64),
+          lambda x: x.float().to(torch.float64), f32=False),
+    binary("x.float()*y", lambda x, y: x.float() * y, lambda x, y: x.float() * y, f32=False, known=[
+        known(VALUE, reason="a float32 tensor times a 0-d float64 tensor is float64 here (numpy's promotion: "
+              "a 0-d tensor is a numpy float64 scalar); torch treats 0-d tensors as scalars: float32",
+              when=lambda shapes: shapes[1] == () and shapes[0] != ()),
+        known(GRAD, HVP, reason="the gradient reaching a float32 intermediate from a float64 consumer stays "
+              "float64 (x.float() * y gives x the gradient V * y unrounded); torch rounds it to the "
+              "intermediate's float32 first (differences ~3e-8 relative)"),
+    ]),
+    unary("x.astype(int64)", lambda x: x.astype(np.int64), lambda x: x.to(torch.int64), uniform(-3.0, 3.0),
+          differentiable=False),
+    unary("x.to(bool)", lambda x: x.to(bool), lambda x: x.to(torch.bool), differentiable=False),
+)
+
+
 # --- indexing: basic, advanced (repeats), boolean masks, Tensor indices, iteration
 def _ix(arr: Any) -> Callable:
     """An index array as a numpy array for ours and a torch tensor for theirs (same function)."""
@@ -489,6 +618,9 @@ _INDEXES: list[tuple[str, Callable[[Any], Any], Callable[[Shape], bool]]] = [
 for _label, _index, _applies in _INDEXES:
     add(unary(f"x{_label}", lambda x, i=_index: x[i(x)], lambda x, i=_index: x[i(x)],
               shapes=[s for s in SHAPES if _applies(s)], smoke=_label == "[[0,0,-1]]"))
+    if _label in ("[...]", "[0]", "[...,None,1:3]", "[[0,0,-1]]", "[:,[2,0,2,2]]"):  # t.getitem(index): the same op
+        add(unary(f"x.getitem({_label[1:-1]})", lambda x, i=_index: x.getitem(i(x)), lambda x, i=_index: x[i(x)],
+                  shapes=[s for s in SHAPES if _applies(s)]))
 add(
     unary("x[::-1]", lambda x: x[::-1], lambda x: torch.flip(x, (0,)), shapes=ndim_at_least(1)),
     unary("x[mask]", lambda x, m: x[m], lambda x, m: x[m], shapes=ndim_at_least(1),
@@ -498,6 +630,13 @@ add(
     unary("x[Tensor(idx)]", lambda x, i: x[Tensor(i)], lambda x, i: x[i], shapes=ndim_at_least(1),
           consts=lambda rng, shapes: {"i": rng.integers(0, shapes[0][0], 5)}),
     unary("x[Tensor(mask)]", lambda x, m: x[Tensor(m)], lambda x, m: x[m], shapes=ndim_at_least(1),
+          consts=lambda rng, shapes: {"m": rng.uniform(size=shapes[0]) > 0.4}),
+    # indexing followed by a nonlinear op: the gradient (a scatter-add of g) depends on x, so the
+    # Hessian-vector product runs the scatter-add's own VJP (indexing again)
+    unary("x[[0,0,-1]].sin()", lambda x: x[_ix([0, 0, -1])(x)].sin(), lambda x: x[_ix([0, 0, -1])(x)].sin(),
+          shapes=ndim_at_least(1)),
+    unary("x[:,1:]**2", lambda x: x[:, 1:] ** 2, lambda x: x[:, 1:] ** 2, shapes=ndim_at_least(2)),
+    unary("x[mask].exp()", lambda x, m: x[m].exp(), lambda x, m: x[m].exp(), shapes=ndim_at_least(1),
           consts=lambda rng, shapes: {"m": rng.uniform(size=shapes[0]) > 0.4}),
     unary("al.stack(list(x))", lambda x: al.stack(list(x)), lambda x: torch.stack(list(x)),
           shapes=ndim_at_least(1)),
@@ -525,6 +664,147 @@ add(
     Case("al.stack([x,y,x])", lambda x, y: al.stack([x, y, x], -1), lambda x, y: torch.stack([x, y, x], -1),
          SAME, [uniform()] * 2),
 )
+
+# --- in-place changes of a non-leaf (h = x * 1.0), recorded as PyTorch records them: the value,
+# and the gradients with respect to x and to the operands (y, or v written at an index). One
+# function serves both engines. Only sequences PyTorch can backpropagate through: pow_ saves its
+# result, so nothing changes h after it.
+def _changed(*steps: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``h = x * 1.0``, then each step changes h in place (given h and the operand)."""
+    def run(x: Any, y: Any) -> Any:
+        h = x * 1.0
+        for step in steps:
+            step(h, y)
+        return h
+    return run
+
+
+def _iadd(h: Any, y: Any) -> None:
+    h += y
+
+
+def _isub(h: Any, y: Any) -> None:
+    h -= y
+
+
+def _imul(h: Any, y: Any) -> None:
+    h *= y
+
+
+def _itruediv(h: Any, y: Any) -> None:
+    h /= y
+
+
+def _ipow(h: Any, y: Any) -> None:
+    h **= y
+
+
+def _number(step: Callable[[Any, Any], None], c: float) -> Callable[[Any, Any], None]:
+    return lambda h, y: step(h, c)
+
+
+def _method(name: str) -> Callable[[Any, Any], Any]:
+    return lambda h, y: getattr(h, name)(y)
+
+
+# (x, y) with y broadcasting to x's shape: an in-place change cannot change h's shape
+INTO: list[tuple[Shape, Shape]] = [(a, b) for a, b in PAIRS if np.broadcast_shapes(a, b) == a]
+_BASE = uniform(0.3, 2.0)  # powers of h: a positive base
+add(
+    binary("h+=y", _changed(_iadd), _changed(_iadd), pairs=INTO, smoke=True),
+    binary("h-=y", _changed(_isub), _changed(_isub), pairs=INTO),
+    binary("h*=y", _changed(_imul), _changed(_imul), pairs=INTO),
+    binary("h/=y", _changed(_itruediv), _changed(_itruediv), [uniform(), away(gap=0.5)], INTO),
+    binary("h**=y", _changed(_ipow), _changed(_ipow), [_BASE, uniform()], INTO),
+    binary("h.add_(y)", _changed(_method("add_")), _changed(_method("add_")), pairs=INTO),
+    binary("h.sub_(y)", _changed(_method("sub_")), _changed(_method("sub_")), pairs=INTO),
+    binary("h.mul_(y)", _changed(_method("mul_")), _changed(_method("mul_")), pairs=INTO),
+    binary("h.div_(y)", _changed(_method("div_")), _changed(_method("div_")), [uniform(), away(gap=0.5)], INTO),
+    binary("h.pow_(y)", _changed(_method("pow_")), _changed(_method("pow_")), [_BASE, uniform()], INTO),
+    binary("h*=y;h+=y;h-=2.5;h/=1.5", _changed(_imul, _iadd, _number(_isub, 2.5), _number(_itruediv, 1.5)),
+           _changed(_imul, _iadd, _number(_isub, 2.5), _number(_itruediv, 1.5)), pairs=INTO),
+    binary("h+=y;h*=-1.5;h**=2", _changed(_iadd, _number(_imul, -1.5), _number(_ipow, 2)),
+           _changed(_iadd, _number(_imul, -1.5), _number(_ipow, 2)), pairs=INTO),
+    unary("h+=2.5", lambda x: _changed(_number(_iadd, 2.5))(x, None), lambda x: _changed(_number(_iadd, 2.5))(x, None)),
+    unary("h.pow_(3)", lambda x: _changed(_number(_method("pow_"), 3))(x, None),
+          lambda x: _changed(_number(_method("pow_"), 3))(x, None)),
+)
+
+
+def _written(index: Callable[[Any], Any], fresh: bool = False) -> Callable[[Any, Any], Any]:
+    """``h[index] = v`` on ``h = x * 1.0``; ``fresh``: on zeros that do not require grad."""
+    def run(x: Any, v: Any) -> Any:
+        h = x.detach() * 0.0 if fresh else x * 1.0
+        h[index(x)] = v
+        return h
+    return run
+
+
+def _const(value: Any) -> Callable[[Any], Any]:
+    return lambda x: value
+
+
+_SETITEMS: list[tuple[str, Callable[[Any], Any], list[tuple[Shape, Shape]]]] = [
+    ("[0]", _const(0), [((3,), ()), ((2, 3), (3,)), ((2, 3), (1,)), ((4, 1, 3), (1, 3)), ((2, 3, 4), (4,))]),
+    ("[:,1:]", _const((slice(None), slice(1, None))), [((2, 3), (2, 2)), ((2, 3), (2,)), ((2, 3, 4), (2, 4))]),
+    ("[...,::2]", _const((..., slice(None, None, 2))), [((3,), (2,)), ((2, 3), (2, 1)), ((2, 3, 4), ())]),
+    ("[[0,-1]]", lambda x: _ix([0, -1])(x), [((3,), (2,)), ((3,), ()), ((2, 3), (3,)), ((2, 3, 4), (2, 3, 4))]),
+    ("[:,[2,0]]", lambda x: (slice(None), _ix([2, 0])(x)), [((2, 3), (2, 2)), ((2, 3, 4), (4,))]),
+    ("[row_mask]", lambda x: _ix(np.arange(x.shape[0]) % 2 == 0)(x),
+     [((3,), (2,)), ((2, 3), (3,)), ((4, 1, 3), (2, 1, 3))]),
+]
+for _label, _index, _pairs in _SETITEMS:
+    add(binary(f"h{_label}=v", _written(_index), _written(_index), pairs=_pairs, smoke=_label == "[0]"),
+        binary(f"zeros{_label}=v", _written(_index, fresh=True), _written(_index, fresh=True), pairs=_pairs))
+
+
+def _setitem_method(x: Any, v: Any) -> Any:
+    h = x * 1.0
+    if isinstance(h, Tensor):
+        h.setitem((..., 0), v)  # the method behind h[..., 0] = v
+    else:
+        h[..., 0] = v
+    return h
+
+
+add(binary("h.setitem((...,0),v)", _setitem_method, _setitem_method,
+           pairs=[((3,), ()), ((2, 3), (2,)), ((2, 3, 4), (3,))]))
+
+
+def _write_where_positive(x: Any) -> Any:
+    h = x * 1.0
+    h[x > 0] = 0.5  # a mask computed from x, a number written: no gradient where it is written
+    return h
+
+
+def _change_a_row(x: Any, y: Any) -> Any:
+    h = x * 1.0
+    h[0] += y  # h[0] is read, changed and written back (PyTorch: a view changed in place)
+    return h
+
+
+def _copied(fresh: bool) -> Callable[[Any, Any], Any]:
+    def run(x: Any, y: Any) -> Any:
+        h = x.detach() * 0.0 if fresh else x * 1.0
+        h.copy_(y)  # the gradient goes to y (summed where y broadcasts), none to x
+        return h
+    return run
+
+
+def _copy_constant(x: Any, c: Any) -> Any:
+    h = x * 1.0
+    h.copy_(c)
+    return h
+
+
+add(
+    unary("h[x>0]=0.5", _write_where_positive, _write_where_positive, away()),
+    binary("h[0]+=y", _change_a_row, _change_a_row, pairs=[((3,), ()), ((2, 3), (3,)), ((2, 3, 4), (1, 4))]),
+    binary("h.copy_(y)", _copied(False), _copied(False), pairs=INTO),
+    binary("zeros.copy_(y)", _copied(True), _copied(True), pairs=INTO),
+    unary("h.copy_(C)", _copy_constant, _copy_constant, consts=constant(_first)),
+)
+
 
 # --- losses: every reduction; targets constant or differentiated
 _PROB = uniform(0.05, 0.95)
@@ -587,6 +867,76 @@ add(
     unary("al.cross_entropy(x,Tensor(idx))", lambda x, i: al.cross_entropy(x, Tensor(i)),
           lambda x, i: _torch_ce(x, i), shapes=_CE_SHAPES, consts=_INDICES),
 )
+
+
+# --- not differentiable: comparisons, logical ops, sign, isfinite / isnan, argmax / argmin.
+# Values only, over the same shapes and broadcasting pairs; the results never require grad.
+def grid(*values: float) -> Domain:
+    """Values drawn from ``values`` only: ties between the operands, and special values."""
+    return lambda rng, shape: rng.choice(np.array(values), shape)
+
+
+_TIED = grid(-1.0, -0.5, -0.0, 0.0, 0.5, 1.0)  # -0.0 == 0.0
+_SPECIAL = grid(-np.inf, -1.5, -0.0, 0.0, 0.5, 2.0, np.inf, np.nan)
+_NOT_NAN = grid(-np.inf, -1.5, -0.0, 0.0, 0.5, 2.0, np.inf)
+
+
+def value_only(name: str, ours: Callable, theirs: Callable, domains: Sequence[Domain], **kw: Any) -> Case:
+    """A case of an op without a derivative: one shape per input, every pair when there are two."""
+    if len(domains) == 1:
+        return unary(name, ours, theirs, domains[0], differentiable=False, **kw)
+    return binary(name, ours, theirs, domains, differentiable=False, **kw)
+
+
+_COMPARISONS: list[tuple[str, Callable, Callable]] = [
+    ("less", torch.lt, lambda x, y: x < y),
+    ("less_equal", torch.le, lambda x, y: x <= y),
+    ("greater", torch.gt, lambda x, y: x > y),
+    ("greater_equal", torch.ge, lambda x, y: x >= y),
+    ("equal", torch.eq, lambda x, y: x == y),
+    ("not_equal", torch.ne, lambda x, y: x != y),
+]
+for _name, _theirs, _operator in _COMPARISONS:
+    _symbol = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=", "equal": "==",
+               "not_equal": "!="}[_name]
+    add(
+        value_only(f"al.{_name}(x,y)", late(al, _name), _theirs, [_TIED, _SPECIAL]),
+        value_only(f"x.{_name}(y)", lambda x, y, n=_name: getattr(x, n)(y), _theirs, [_TIED, _TIED]),
+        value_only(f"x{_symbol}y", _operator, _operator, [_TIED, _TIED], smoke=_name == "less"),
+        value_only(f"x{_symbol}0.5", lambda x, f=_operator: f(x, 0.5), lambda x, f=_operator: f(x, 0.5), [_TIED]),
+        value_only(f"0.5{_symbol}x", lambda x, f=_operator: f(0.5, x), lambda x, f=_operator: f(0.5, x), [_TIED]),
+    )
+for _name in ["logical_and", "logical_or"]:
+    add(
+        value_only(f"al.{_name}(x,y)", late(al, _name), getattr(torch, _name), [_SPECIAL, _TIED]),
+        value_only(f"x.{_name}(y)", lambda x, y, n=_name: getattr(x, n)(y), getattr(torch, _name), [_TIED, _SPECIAL]),
+    )
+add(
+    value_only("(x>0)&(y<0.5)", lambda x, y: (x > 0) & (y < 0.5), lambda x, y: (x > 0) & (y < 0.5), [_TIED, _TIED]),
+    value_only("(x>0)|(y<0.5)", lambda x, y: (x > 0) | (y < 0.5), lambda x, y: (x > 0) | (y < 0.5), [_TIED, _TIED]),
+    value_only("~(x>0)", lambda x: ~(x > 0), lambda x: ~(x > 0), [_TIED]),
+    value_only("al.logical_not(x)", late(al, "logical_not"), torch.logical_not, [_SPECIAL]),
+    value_only("x.logical_not()", lambda x: x.logical_not(), torch.logical_not, [_SPECIAL]),
+    # sign(nan): numpy's nan here, 0 in torch (a documented difference, pinned in the test file)
+    value_only("al.sign(x)", late(al, "sign"), torch.sign, [_NOT_NAN]),
+    value_only("x.sign()", lambda x: x.sign(), torch.sign, [_NOT_NAN]),
+    value_only("al.isfinite(x)", late(al, "isfinite"), torch.isfinite, [_SPECIAL]),
+    value_only("x.isfinite()", lambda x: x.isfinite(), torch.isfinite, [_SPECIAL]),
+    value_only("al.isnan(x)", late(al, "isnan"), torch.isnan, [_SPECIAL]),
+    value_only("x.isnan()", lambda x: x.isnan(), torch.isnan, [_SPECIAL]),
+)
+for _name in ["argmax", "argmin"]:
+    _theirs = getattr(torch, _name)
+    add(
+        value_only(f"al.{_name}(x)", late(al, _name), _theirs, [no_ties()]),
+        value_only(f"x.{_name}()", lambda x, n=_name: getattr(x, n)(), _theirs, [no_ties()]),
+        *(value_only(f"al.{_name}(x,{_axis})", lambda x, n=_name, a=_axis: getattr(al, n)(x, a),
+                     lambda x, f=_theirs, a=_axis: f(x, a), [no_ties()],
+                     shapes=[s for s in SHAPES if axis_ok(s, _axis)])
+          for _axis in [0, -1, 1]),
+        value_only(f"x.{_name}(axis=-1)", lambda x, n=_name: getattr(x, n)(axis=-1),
+                   lambda x, f=_theirs: f(x, dim=-1), [no_ties()]),
+    )
 
 _dupes = sorted({c.name for c in CASES if [d.name for d in CASES].count(c.name) > 1})
 assert not _dupes, f"cases share a name: {_dupes}"
