@@ -21,10 +21,23 @@ from .tensor import Tensor
 
 
 def _function(entry: Entry) -> Callable[..., Any]:
-    """``al.<name>(x, ...)``: the method, with ``x`` wrapped as a Tensor if it is not one."""
+    """``al.<name>(x, ...)``: the method, with ``x`` wrapped as a Tensor if it is not one.
+
+    A binary primitive takes a number on either side as it is (``al.add(2.5, x)`` keeps x's
+    float32, as ``2.5 + x`` does) and returns a Tensor even for two numbers."""
     if not entry.is_method:
         return entry.method
     method = entry.method
+    prim = getattr(method, "prim", None)
+    if prim is not None and prim.arity == 2 and prim.differentiable:
+
+        @functools.wraps(method)
+        def binary(x: Any, y: Any) -> Any:
+            out = method(x, y)
+            return out if isinstance(out, Tensor) else ops._t(out)
+
+        binary.__name__ = binary.__qualname__ = entry.function  # type: ignore[assignment]
+        return binary
 
     @functools.wraps(method)
     def function(x: Any, *args: Any, **kwargs: Any) -> Any:

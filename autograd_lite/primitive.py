@@ -268,6 +268,10 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
                 py = y
         else:
             yd, py = y, None
+            if yd.__class__ is list or yd.__class__ is tuple:  # the VJPs need an array's shape
+                yd = np.asarray(yd)
+        if xd.__class__ is list or xd.__class__ is tuple:
+            xd = np.asarray(xd)
         try:
             out = forward(xd, yd)
         except ValueError as e:

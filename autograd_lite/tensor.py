@@ -427,22 +427,18 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value: float) -> Tensor:
-        """Set every element to ``value``, in place."""
-        full = np.full(self.shape, value, dtype=self.dtype)
-        return self._change_in_place(lambda: _make(full[()] if full.ndim == 0 else full), "fill_()")
+        """Set every element to ``value``, in place. On a tensor in a graph the change is
+        recorded (its old values get gradient 0), as PyTorch's FillBackward."""
+        return self.copy_(np.full(self.shape, value, dtype=self.dtype))
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src``'s values (broadcast to this shape) into this tensor, in place; recorded
-        when ``src`` requires grad (the gradient then flows to ``src``)."""
-        from .ops import broadcast_to, clone
+        when this tensor or ``src`` requires grad (the gradient then flows to ``src``, and the
+        overwritten values get 0)."""
+        from .ops import _index_put
 
         src_t = src if isinstance(src, Tensor) else _make(np.asarray(src))
-
-        def compute() -> Tensor:
-            value = src_t if src_t.shape == self.shape else broadcast_to(src_t, self.shape)
-            return clone(value) if value.requires_grad else value
-
-        return self._change_in_place(compute, "copy_()", operands=(src_t,))
+        return self._change_in_place(lambda: _index_put(self, src_t, Ellipsis), "copy_()", operands=(src_t,))
 
 
 _new = object.__new__

@@ -215,17 +215,13 @@ add(
     unary("al.neg(x)", late(al, "neg"), torch.neg),
     unary("x.neg()", lambda x: x.neg(), torch.neg),
 )
-# A number first: the al. function wraps it as a float64 Tensor, so a float32 x is promoted
-# (2.5 + x keeps float32, as torch.add(2.5, x) does).
-_NUMBER_FIRST = [known(F32_VALUE, reason="al.add(2.5, x) and the other al. functions wrap a number first operand "
-                       "as a float64 Tensor: for a float32 x the result is float64 (2.5 + x and torch.add(2.5, x) "
-                       "stay float32)")]
+# A number first: kept as a Python number, so a float32 x stays float32 (as 2.5 + x, torch.add(2.5, x)).
 add(
-    unary("al.add(2.5,x)", lambda x: al.add(2.5, x), lambda x: torch.add(2.5, x), known=_NUMBER_FIRST),
-    unary("al.sub(2.5,x)", lambda x: al.sub(2.5, x), lambda x: 2.5 - x, known=_NUMBER_FIRST),
-    unary("al.mul(2.5,x)", lambda x: al.mul(2.5, x), lambda x: torch.mul(2.5, x), known=_NUMBER_FIRST),
-    unary("al.div(2.5,x)", lambda x: al.div(2.5, x), lambda x: 2.5 / x, away(gap=0.5), known=_NUMBER_FIRST),
-    unary("al.pow(2.0,x)", lambda x: al.pow(2.0, x), lambda x: torch.pow(2.0, x), known=_NUMBER_FIRST),
+    unary("al.add(2.5,x)", lambda x: al.add(2.5, x), lambda x: torch.add(2.5, x)),
+    unary("al.sub(2.5,x)", lambda x: al.sub(2.5, x), lambda x: 2.5 - x),
+    unary("al.mul(2.5,x)", lambda x: al.mul(2.5, x), lambda x: torch.mul(2.5, x)),
+    unary("al.div(2.5,x)", lambda x: al.div(2.5, x), lambda x: 2.5 / x, away(gap=0.5)),
+    unary("al.pow(2.0,x)", lambda x: al.pow(2.0, x), lambda x: torch.pow(2.0, x)),
 )
 # A numpy array on the left of an operator: numpy defers to the Tensor's reflected method.
 _C_BCAST = constant(_first)
@@ -347,15 +343,13 @@ add(
 # ``obj @ x`` calls x.__rmatmul__(obj) when obj has no @ for Tensors: a list does (a numpy array
 # goes through numpy's matmul ufunc instead, as C@x above). A list is float64: no float32 checks.
 _LEFT = constant(lambda shapes: (2, shapes[0][0] if len(shapes[0]) == 1 else shapes[0][-2]))
-_LIST_MATMUL = [known(GRAD, HVP, reason="matmul with a list operand: the forward works, but the VJP reads "
-                      "the saved operand's .ndim, and a list has none (AttributeError in backward)")]
 add(
     unary("x.__rmatmul__(C)", lambda x, c: x.__rmatmul__(c), lambda x, c: c @ x, shapes=[(3,), (3, 4), (2, 3, 4)],
           consts=_LEFT),
     unary("list@x", lambda x, c: c.tolist() @ x, lambda x, c: c @ x, shapes=[(3,), (3, 4), (2, 3, 4)],
-          consts=_LEFT, f32=False, known=_LIST_MATMUL),
+          consts=_LEFT, f32=False),
     unary("x@list", lambda x, c: x @ c.tolist(), lambda x, c: x @ c, shapes=[(3,), (2, 3), (4, 1, 3)],
-          consts=constant(lambda shapes: (3, 2)), f32=False, known=_LIST_MATMUL),
+          consts=constant(lambda shapes: (3, 2)), f32=False),
 )
 
 # --- affine: x @ W + b as one primitive
