@@ -1,13 +1,12 @@
 """Reverse mode: walk the recorded graph from the outputs back to the leaves.
 
 Every Node has a creation number (``seq``) larger than its inputs' numbers. The backward pass
-keeps the Nodes it has reached in a heap and always takes the newest next: by then every
-consumer of that Node reachable from the outputs has run and added its share to the Node's
-gradient (a consumer is newer, and the path to it from an output passes only through newer
-Nodes). So this is a topological order, found with no recursion and no separate sorting pass:
-a graph of ten million Nodes needs no more than the heap. A Node is in the heap exactly while
-its ``pending`` gradient is not None: no other mark is needed, and after a pass (or a failed
-one) every ``pending`` is None again.
+first collects the Nodes the outputs reach (an explicit stack, no recursion: a graph of ten
+million Nodes needs no more than the list), then takes them newest first: by then every
+consumer of a Node has run and added its share to the Node's gradient (a consumer is newer).
+So this is a topological order, found by one sort of creation numbers in C, three times cheaper
+than keeping a heap. A collected Node's ``pending`` holds the gradient summed so far (a mark
+until the first share arrives); after a pass (or a failed one) every ``pending`` is None again.
 
 For each Node taken (:func:`backward_pass`): run its VJPs, send what they return to the
 parents (summed down to a parent's shape where the forward broadcast it), and, unless the
@@ -19,9 +18,9 @@ gradients, which :func:`backward` accumulates into ``.grad`` and :func:`grad` re
 from __future__ import annotations
 
 import gc
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ from .ops import astype, clone, sum_to
 from .primitive import tracer
 from .tensor import Tensor, _alias, _make
 
-Visit = Callable[[Node, Any, dict], None]
+Visit = Callable[[Node, Any, Callable[[], dict]], None]
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -122,96 +121,192 @@ def needed_nodes(outputs: Sequence[Any], targets: set[int]) -> set[int]:
 
 def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, retain_graph: bool = False,
                   needed: set[int] | None = None, visit: Visit | None = None,
-                  fill_retained: bool = False) -> dict[int, list]:
-    """Propagate ``seeds`` ((Node or leaf, gradient) pairs) to the leaves; returns their
-    gradients as {id(leaf): [leaf, gradient]}.
+                  fill_retained: bool = False) -> list[tuple[Tensor, Any]]:
+    """Propagate ``seeds`` ((Node or leaf, gradient) pairs) to the leaves; returns each leaf
+    reached with its gradient, in the order they were reached.
 
     Args:
         create_graph: run the VJPs in grad mode on Tensors, so the gradients have a graph.
         retain_graph: keep the saved values (else each Node drops them once used).
         needed: only send gradients to the Nodes and leaves whose ids are in it (see
             :func:`needed_nodes`); None sends them everywhere.
-        visit: called as ``visit(node, gradient, leaf_grads)`` once each Node's VJPs have run.
+        visit: called as ``visit(node, gradient, leaf_sums)`` once each Node's VJPs have run,
+            ``leaf_sums()`` giving {id(leaf): gradient summed so far}.
         fill_retained: accumulate the gradient of every tensor that called ``retain_grad()``
             into its ``.grad`` (what ``backward()`` does; ``grad()`` does not).
     """
-    leaf_grads: dict[int, list] = {}
-    heap: list[tuple[int, Node]] = []
-    push, pop = heappush, heappop
+    leaves: list[Tensor] = []  # reached so far; each sums its gradient in its _pending slot
 
-    def send(p: Any, gi: Any, name: str) -> None:
+    def send(p: Any, gi: Any, op: Any) -> None:
+        """Add ``gi`` to what parent ``p`` (a Node or a leaf) has received."""
         if p.__class__ is Node:
             if gi.shape != p.shape:  # the forward broadcast this input: sum back to its shape
-                gi = sum_to(gi, p.shape, name)
-            if p.pending is None:  # first contribution: p joins the heap
-                p.pending = gi
-                push(heap, (-p.seq, p))
-            else:
-                p.pending = p.pending + gi
+                gi = sum_to(gi, p.shape, op.name)
+            pending = p.pending
+            p.pending = gi if pending is _NOTHING_YET else pending + gi
+            return
+        if gi.shape != p._data.shape:
+            gi = sum_to(gi, p._data.shape, op.name)
+        old = p._pending
+        if old is None:
+            p._pending = gi
+            leaves.append(p)
         else:
-            if gi.shape != p._data.shape:
-                gi = sum_to(gi, p._data.shape, name)
-            entry = leaf_grads.get(id(p))
-            if entry is None:
-                leaf_grads[id(p)] = [p, gi]
-            else:
-                entry[1] = entry[1] + gi
+            p._pending = old + gi
+
+    def leaf_sums() -> dict[int, Any]:
+        return {id(leaf): leaf._pending for leaf in leaves}
 
     tracing = tracer.active is not None  # al.compile: VJPs see Tensors, so it records their operations
     if tracing and create_graph:
         tracer.active.fail("it differentiates with create_graph=True (higher order is not compiled)")
-    for target, g in seeds:
-        send(target, _as_traced(g) if tracing else g, "the seed")
+    wrap = _as_tensors if create_graph else _as_traced_all if tracing else None
+    free = not retain_graph
     watermark = last_change.seq  # Nodes older than the latest in-place change get checked
     prev, gc_was_on = _mode.enabled, gc.isenabled()
     _mode.enabled = create_graph  # VJPs record a graph only when asked to
     gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
+    order = _collect(seeds, needed)
     try:
-        while heap:
-            node = pop(heap)[1]
+        for target, g in seeds:
+            send(target, _as_traced(g) if tracing else g, None)
+        for node in order:
             g = node.pending
             node.pending = None
+            if g is _NOTHING_YET:  # pruned by grad(): no gradient reaches it
+                continue
             op = node.op
             ans, a0, a1 = node.out, node.a0, node.a1
             if a0 is _FREED:
                 raise _freed_error(node)
-            if node.seq < watermark:
+            if watermark and node.seq < watermark:
                 _check_saved(node)
             if node.extra is not None and fill_retained:
                 _fill_retained(node, g, create_graph)
-            if create_graph:
-                ans, a0, a1 = _as_tensors(node, ans, a0, a1)
-            elif tracing:
-                ans, a0, a1 = _as_traced(ans), _as_traced(a0), _as_traced(a1)
-            name = op.name
-            if op.arity == 2:
+            if wrap is not None:
+                ans, a0, a1 = wrap(node, ans, a0, a1)
+            arity = op.arity
+            if needed is not None:  # grad(): only the part of the graph that leads to the inputs
+                _send_needed(node, g, ans, a0, a1, needed, send)
+            elif arity == 2:
+                # send() inlined for the common case, a parent Node of the gradient's shape:
+                # this loop runs once per recorded operation
                 p = node.p0
-                if p is not None and (needed is None or id(p) in needed):
-                    send(p, op.vjps[0](g, ans, a0, a1), name)
+                if p is not None:
+                    gi = op.vjp0(g, ans, a0, a1)
+                    if p.__class__ is Node:
+                        if gi.shape == p.shape:
+                            pending = p.pending
+                            p.pending = gi if pending is _NOTHING_YET else pending + gi
+                        else:
+                            send(p, gi, op)
+                    elif gi.shape == p._data.shape:  # a leaf
+                        pending = p._pending
+                        if pending is None:
+                            p._pending = gi
+                            leaves.append(p)
+                        else:
+                            p._pending = pending + gi
+                    else:
+                        send(p, gi, op)
                 p = node.p1
-                if p is not None and (needed is None or id(p) in needed):
-                    send(p, op.vjps[1](g, ans, a0, a1), name)
-            elif op.arity == 1:
-                p = node.p0
-                if needed is None or id(p) in needed:
-                    send(p, op.vjps[0](g, ans, a0, *a1), name)
+                if p is not None:
+                    gi = op.vjp1(g, ans, a0, a1)
+                    if p.__class__ is Node:
+                        if gi.shape == p.shape:
+                            pending = p.pending
+                            p.pending = gi if pending is _NOTHING_YET else pending + gi
+                        else:
+                            send(p, gi, op)
+                    elif gi.shape == p._data.shape:  # a leaf
+                        pending = p._pending
+                        if pending is None:
+                            p._pending = gi
+                            leaves.append(p)
+                        else:
+                            p._pending = pending + gi
+                    else:
+                        send(p, gi, op)
+            elif arity == 1:
+                send(node.p0, op.vjp0(g, ans, a0, *a1), op)
             else:
                 for i, p in enumerate(node.p0):
-                    if p is not None and (needed is None or id(p) in needed):
-                        send(p, op.vjps[i](g, ans, *a0), name)
-            if not retain_graph and (needed is None or any(p is not None and id(p) in needed for p in node.parents)):
+                    if p is not None:
+                        send(p, op.vjps[i](g, ans, *a0), op)
+            if free and (needed is None or any(p is not None and id(p) in needed for p in node.parents)):
                 node.a0, node.a1, node.out = _FREED, None, None  # used: free it; the structure and shape stay
             if visit is not None:
-                visit(node, g, leaf_grads)
-    except BaseException:
-        for _, node in heap:  # leave no half-summed gradient behind for the next pass
-            node.pending = None
-        raise
+                visit(node, g, leaf_sums)
+        return [(leaf, leaf._pending) for leaf in leaves]
     finally:
+        for node in order:  # on an error: leave no half-summed gradient behind for the next pass
+            node.pending = None
+        for leaf in leaves:
+            leaf._pending = None
         _mode.enabled = prev
         if gc_was_on:
             gc.enable()
-    return leaf_grads
+
+
+class _NothingYet:
+    """The ``pending`` of a collected Node that no gradient has reached yet."""
+
+    __slots__ = ()
+
+
+_NOTHING_YET = _NothingYet()
+_by_creation = operator.attrgetter("seq")
+
+
+def _collect(seeds: Sequence[tuple[Any, Any]], needed: set[int] | None) -> list[Node]:
+    """The Nodes the seeds reach (only those in ``needed``, if given), newest first, each
+    marked as reached (``pending``) so that it is collected once."""
+    order = []
+    stack = []
+    for target, _ in seeds:
+        if target.__class__ is Node and target.pending is None:
+            target.pending = _NOTHING_YET
+            order.append(target)
+            stack.append(target)
+    while stack:
+        node = stack.pop()
+        if node.op.arity == 3:
+            parents = node.p0
+        else:
+            p = node.p0
+            if p.__class__ is Node and p.pending is None and (needed is None or id(p) in needed):
+                p.pending = _NOTHING_YET
+                order.append(p)
+                stack.append(p)
+            parents = (node.p1,)
+        for p in parents:
+            if p.__class__ is Node and p.pending is None and (needed is None or id(p) in needed):
+                p.pending = _NOTHING_YET
+                order.append(p)
+                stack.append(p)
+    order.sort(key=_by_creation, reverse=True)
+    return order
+
+
+def _send_needed(node: Node, g: Any, ans: Any, a0: Any, a1: Any, needed: set[int],
+                 send: Callable[[Any, Any, Any], None]) -> None:
+    """The VJPs of ``node`` for the parents in ``needed`` only (grad() prunes the rest)."""
+    op = node.op
+    for i, p in enumerate(node.parents):
+        if p is None or id(p) not in needed:
+            continue
+        if op.arity == 2:
+            gi = op.vjps[i](g, ans, a0, a1)
+        elif op.arity == 1:
+            gi = op.vjps[i](g, ans, a0, *a1)
+        else:
+            gi = op.vjps[i](g, ans, *a0)
+        send(p, gi, op)
+
+
+def _as_traced_all(node: Node, ans: Any, a0: Any, a1: Any) -> tuple[Any, Any, Any]:
+    """What the VJPs read, as Tensors al.compile's tracer knows (see _as_traced)."""
+    return _as_traced(ans), _as_traced(a0), _as_traced(a1)
 
 
 def _as_traced(value: Any) -> Any:
@@ -347,13 +442,13 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
     handed_out: set[int] = set()
     trace = tracer.active
-    for leaf, g in leaf_grads.values():
+    for leaf, g in leaf_grads:
         g = _gradient_tensor(leaf, g, create_graph, handed_out)
         if trace is not None:
             trace.grad(leaf, g)
         _accumulate(leaf, g)
     if create_graph:  # each leaf now refers to a graph that refers to the leaf: let the GC see it
-        track_graph(leaf.grad._node for leaf, _ in leaf_grads.values() if leaf.grad._node is not None)
+        track_graph(leaf.grad._node for leaf, _ in leaf_grads if leaf.grad._node is not None)
     graph_done()
 
 
@@ -418,23 +513,22 @@ def grad(
     captured: dict[int, Any] = {}
     node_inputs = {id(s) for s in starts if s.__class__ is Node}
 
-    def capture(node: Node, g: Any, _: dict) -> None:
+    def capture(node: Node, g: Any, _: Callable[[], dict]) -> None:
         if id(node) in node_inputs:
             captured[id(node)] = g
 
-    # A seed that is itself an input (grad(y, [y])) never passes through the heap: note it first.
+    # A seed that is itself an input (grad(y, [y])) gets no share from a consumer: note it first.
     for start, g in seeds:
         if id(start) in node_inputs:
             captured[id(start)] = g if id(start) not in captured else captured[id(start)] + g
-    leaf_grads = backward_pass(seeds, create_graph, retain, needed, capture)
+    leaf_grads = {id(leaf): g for leaf, g in backward_pass(seeds, create_graph, retain, needed, capture)}
     handed_out: set[int] = set()
     result: list[Tensor | None] = []
     for i, (t, start) in enumerate(zip(ins, starts)):
         if start.__class__ is Node:
             g = captured.get(id(start))
         else:
-            entry = leaf_grads.get(id(start))
-            g = None if entry is None else entry[1]
+            g = leaf_grads.get(id(start))
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -476,10 +570,10 @@ def trace_backward(root: Tensor, gradient: Any = None, max_steps: int | None = N
         raise RuntimeError("trace_backward(): the tensor does not require grad (no graph was recorded)")
     steps: list[BackwardStep] = []
 
-    def record(node: Node, g: Any, leaf_grads: dict) -> None:
+    def record(node: Node, g: Any, leaf_sums: Callable[[], dict]) -> None:
         if max_steps is not None and len(steps) >= max_steps:
             raise ValueError(f"trace_backward(): the graph has more than {max_steps} operations (max_steps)")
-        leaves = {k: np.array(v[1]) for k, v in leaf_grads.items()}
+        leaves = {k: np.array(v) for k, v in leaf_sums().items()}
         steps.append(BackwardStep(node, np.array(g), leaves))
 
     backward_pass([(_start(root), _seed(root, gradient, False, "trace_backward()"))], False, True, visit=record)

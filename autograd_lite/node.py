@@ -149,10 +149,14 @@ try:  # CPython: the C API that extension types use for objects that cannot be p
     _gc_track.restype = None
 except (AttributeError, OSError):  # another interpreter: its collector is its own business
     _gc_untrack = _gc_track = None
+if _gc_untrack is None:
+    def _gc_untrack(node: Any) -> None:
+        """Nothing to do here (untrack_after() keeps the horizon out of reach anyway)."""
 
 #: Nodes are left to the collector until a graph has this many of them (counted from the last
 #: backward pass). Small graphs cost the collector little and untracking costs ~0.1 µs per Node.
-UNTRACK_AFTER = 20_000
+UNTRACK_DEFAULT = 20_000
+UNTRACK_AFTER = UNTRACK_DEFAULT
 
 
 #: Output shapes, interned: a graph of a million (16,)-shaped Nodes keeps one (16,) tuple.
@@ -173,8 +177,7 @@ horizon = _Horizon()
 
 def untrack(node: Node) -> None:
     """Hide ``node`` from the cyclic garbage collector (it can never be part of a cycle)."""
-    if _gc_untrack is not None:
-        _gc_untrack(node)
+    _gc_untrack(node)
 
 
 def untrack_after(count: int | None) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .mode import _mode
-from .node import SHAPES, Node, horizon, next_seq, untrack
+from .node import SHAPES, Node, _gc_untrack, horizon, next_seq
 from .tensor import Tensor, _make
 
 VJP = Callable[..., Any]
@@ -52,7 +52,8 @@ class Primitive:
         doc: one line of math for the op list.
     """
 
-    __slots__ = ("name", "label", "forward", "vjps", "arity", "saves_inputs", "saves_ans", "ufunc", "doc")
+    __slots__ = ("name", "label", "forward", "vjps", "vjp0", "vjp1", "arity", "saves_inputs", "saves_ans", "ufunc",
+                 "doc")
 
     def __init__(self, name: str, forward: Callable[..., Any], vjps: Sequence[VJP | None], arity: int,
                  saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
@@ -65,6 +66,8 @@ class Primitive:
         self.label = label or name
         self.forward = forward
         self.vjps = vjps if isinstance(vjps, per_argument) else tuple(vjps)
+        self.vjp0 = self.vjps[0] if arity < 3 and self.vjps else None  # the hot path reads these directly
+        self.vjp1 = self.vjps[1] if arity == 2 and self.vjps else None
         self.arity = arity
         self.saves_inputs = saves in ("inputs", "both")
         self.saves_ans = saves in ("ans", "both")
@@ -118,7 +121,7 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     node.extra = None
     node.seq = seq = next_seq()
     if seq > horizon.seq:
-        untrack(node)
+        _gc_untrack(node)
     t = _new(Tensor)
     t._data = out
     t._node = node
@@ -249,29 +252,31 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
     save_inputs = prim.saves_inputs
     differentiable = bool(vjps)
 
+    keep_out = prim.saves_ans
+
     def op(x: Any, y: Any) -> Any:
-        if isinstance(x, Tensor):
+        if x.__class__ is Tensor or isinstance(x, Tensor):
             xd = x._data
             px = x._node
             if px is None and x.requires_grad:
                 px = x
         elif isinstance(y, Tensor):
             xd, px = x, None
+            if xd.__class__ is list or xd.__class__ is tuple:  # the VJPs need an array's shape
+                xd = np.asarray(xd)
         elif tracer.active is None:
             return forward(x, y)  # numpy in, numpy out
         else:
             return _traced_numpy(prim, (x, y), ())
-        if isinstance(y, Tensor):
+        if y.__class__ is Tensor or isinstance(y, Tensor):
             yd = y._data
             py = y._node
             if py is None and y.requires_grad:
                 py = y
         else:
             yd, py = y, None
-            if yd.__class__ is list or yd.__class__ is tuple:  # the VJPs need an array's shape
+            if yd.__class__ is list or yd.__class__ is tuple:
                 yd = np.asarray(yd)
-        if xd.__class__ is list or xd.__class__ is tuple:
-            xd = np.asarray(xd)
         try:
             out = forward(xd, yd)
         except ValueError as e:
@@ -285,15 +290,35 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             out = _scalar(out)
         if (px is None and py is None) or not differentiable or not _mode.enabled:
             t = _make(out)
-        elif save_inputs:
-            if px is None:
-                if isinstance(x, Tensor):
-                    x._saved = True  # a graph saved these values: an in-place change must not overwrite them
-            elif py is None and isinstance(y, Tensor):
-                y._saved = True
-            t = record(prim, px, py, xd, yd, out)
         else:
-            t = record(prim, px, py, None, None, out)
+            # record(), inlined: binary operations are most of every graph
+            if save_inputs:
+                if px is None:
+                    if isinstance(x, Tensor):
+                        x._saved = True  # a graph saved these values: an in-place change must not overwrite them
+                elif py is None and isinstance(y, Tensor):
+                    y._saved = True
+            node = _new(Node)
+            node.op = prim
+            node.p0 = px
+            node.p1 = py
+            if save_inputs:
+                node.a0 = xd
+                node.a1 = yd
+            else:
+                node.a0 = node.a1 = None
+            node.out = out if keep_out else None
+            shape = out.shape
+            node.shape = _shapes(shape, shape) if shape else shape
+            node.pending = None
+            node.extra = None
+            node.seq = seq = next_seq()
+            if seq > horizon.seq:
+                _gc_untrack(node)
+            t = _new(Tensor)
+            t._data = out
+            t._node = node
+            t.requires_grad = True
         if tracer.active is not None:
             tracer.active.apply(prim, (x, y), (), t)
         return t

@@ -106,7 +106,7 @@ class Tensor:
     (``t -= x``, ``t[0] = 1``, ``t.zero_()``...) are tracked: see :meth:`_change_in_place`.
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "_pending", "__weakref__")
 
     # numpy's ufuncs on Tensors (np.exp(t), arr + t, arr -= t) are dispatched by
     # autograd_lite.api (__array_ufunc__) to the table's operations.
@@ -129,6 +129,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._node = None
         self._version = 0
+        self._pending = None  # the gradient summed so far, during a backward pass
         if name is not None:
             self._name = name
 
@@ -453,6 +454,7 @@ def _make(data: Any) -> Tensor:
     t._data = data
     t._node = None
     t.requires_grad = False
+    t._pending = None  # in case it becomes a leaf that requires grad (requires_grad = True)
     return t
 
 
