@@ -19,7 +19,9 @@ SMALL = {"n_samples": 12, "sizes": (2, 4, 4, 1)}
 def test_the_demo_on_0d_tensors_computes_micrographs_losses():
     impls = bench.demo_workload(**SMALL)["impls"]
     assert {"autograd_lite", "autograd_lite (GC off)", "micrograd", "micrograd (GC off)"} <= set(impls)
-    agree(impls, "micrograd", calls=4, rtol=1e-12)
+    # micrograd sums a reused value's gradient in the order of a Python set (memory addresses),
+    # so its last bits vary from run to run and grow over SGD steps: the losses agree to 1e-10.
+    agree(impls, "micrograd", calls=4, rtol=1e-10)
 
 
 @needs_micrograd
