@@ -47,12 +47,14 @@ def relu(x: Any) -> Any:
 
 
 def _neg_abs(x: Any, nonneg: Any) -> Any:
-    """-|x| as the branch of each sign: -x where x >= 0, x elsewhere. At 0 the slope is the
-    x >= 0 side's (-1), where abs's would be 0; away from 0 the two are the same function."""
-    return where(nonneg, -x, x)
+    """-|x| as x times the sign of each side: -1 where x >= 0, 1 elsewhere (a constant of x's
+    dtype, computed from x). At 0 the slope is the x >= 0 side's (-1), where abs's would be 0;
+    away from 0 the two are the same function, and every higher derivative is 0."""
+    one = _data(x).dtype.type(1)
+    return x * where(nonneg, -one, one)
 
 
-@tensor_method("sigmoid", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "add", "div"))
+@tensor_method("sigmoid", kind="composite", primitives=("greater_equal", "where", "mul", "exp", "add", "div"))
 def sigmoid(x: Any) -> Any:
     """σ(x) = 1 / (1 + e^-x);  dσ/dx = σ(x) (1 - σ(x)).
 
@@ -66,7 +68,7 @@ def sigmoid(x: Any) -> Any:
     return where(nonneg, 1.0, e) / (e + 1.0)
 
 
-@tensor_method("softplus", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "log1p", "add"))
+@tensor_method("softplus", kind="composite", primitives=("greater_equal", "where", "mul", "exp", "log1p", "add"))
 def softplus(x: Any) -> Any:
     """log(1 + e^x);  d/dx = σ(x).
 

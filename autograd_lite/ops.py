@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import apply, binary, conditional, nary, per_argument, unary
+from .primitive import apply, binary, conditional, nary, per_argument, tracer, unary
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -344,7 +344,7 @@ def _mask_select(c: Any, x: Any, y: Any) -> Any:
     mask holds and zeroed elsewhere. That is a multiplication by the mask, twice as fast as
     np.where, and equal to it when the gradient is finite (else 0 * inf = nan): one sum tells,
     and np.where handles the rest. (Zeros may come out as -0.0, which equals 0.0.)"""
-    if c.__class__ is np.ndarray and c.dtype == np.bool_:
+    if c.__class__ is np.ndarray and c.dtype == np.bool_ and c.size >= 256:  # below, np.where is one call: faster
         if y.__class__ is float and y == 0.0 and x.__class__ is np.ndarray and math.isfinite(_total(x)):
             return x * c
         if x.__class__ is float and x == 0.0 and y.__class__ is np.ndarray and math.isfinite(_total(y)):
@@ -724,6 +724,8 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
 
 
 def _swap(x: Any, axis1: int, axis2: int, name: str) -> Any:
+    if x.__class__ is np.ndarray and axis1 == -1 and axis2 == -2 and tracer.active is None:
+        return x.swapaxes(-1, -2)  # inside a plain backward (the VJPs of matmul): no checks needed
     shape = np.shape(_data(x))
     ndim = len(shape)
     axes = list(range(ndim))
