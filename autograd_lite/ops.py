@@ -442,6 +442,11 @@ def _stack_vjp(i: int, g: Any, ans: Any, *args: Any) -> Any:
     return getitem(g, (slice(None),) * axis + (i,))
 
 
+def _as_array(x: Any) -> Any:
+    """numpy values as they are (arrays and numpy scalars have the methods); others as arrays."""
+    return x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
+
+
 def _astype_forward(x: Any, dtype: np.dtype, source: np.dtype) -> Any:
     return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype=dtype)[()]
 
@@ -504,17 +509,19 @@ max = unary("max", lambda x, axes, keepdims: np.maximum.reduce(x, axes, keepdims
 min = unary("min", lambda x, axes, keepdims: np.minimum.reduce(x, axes, keepdims=keepdims), _minmax_vjp,
             params=True, saves="both", doc="smallest over axes (ties share the gradient)")
 
-reshape = unary("reshape", lambda x, shape: np.reshape(x, shape), lambda g, ans, xs, shape: reshape(g, xs),
+# The shape rows call the arrays' own methods: numpy's functions (np.reshape...) add a Python
+# layer that costs more than the work on small arrays.
+reshape = unary("reshape", lambda x, shape: _as_array(x).reshape(shape), lambda g, ans, xs, shape: reshape(g, xs),
                 params=True, saves="none", doc="the same values in another shape")
-transpose = unary("transpose", lambda x, axes: np.transpose(x, axes),
+transpose = unary("transpose", lambda x, axes: _as_array(x).transpose(axes),
                   lambda g, ans, xs, axes: transpose(g, _inverse_permutation(axes)), params=True, saves="none",
                   doc="axes permuted")
 broadcast_to = unary("broadcast_to", _broadcast_forward, lambda g, ans, xs, shape: sum_to(g, xs, "broadcast_to"),
                      params=True, saves="none", doc="x repeated along new or length-1 axes")
-expand_dims = unary("expand_dims", np.expand_dims, lambda g, ans, xs, axis: reshape(g, xs),
-                    params=True, saves="none", doc="a new axis of length 1")
-squeeze = unary("squeeze", np.squeeze, lambda g, ans, xs, axis: reshape(g, xs), params=True, saves="none",
-                doc="axes of length 1 removed")
+expand_dims = unary("expand_dims", lambda x, axis: _as_array(x)[(slice(None),) * (axis % (np.ndim(x) + 1)) + (None,)],
+                    lambda g, ans, xs, axis: reshape(g, xs), params=True, saves="none", doc="a new axis of length 1")
+squeeze = unary("squeeze", lambda x, axes: _as_array(x).squeeze(axes), lambda g, ans, xs, axis: reshape(g, xs),
+                params=True, saves="none", doc="axes of length 1 removed")
 getitem = unary("getitem", lambda x, index: x[index], lambda g, ans, xs, index: scatter_add(g, index, xs),
                 params=True, saves="none", label="[]", doc="x[index] (repeated indices accumulate)")
 # The adjoint of indexing: zeros of `shape` with g added at `index`. Its own VJP is indexing again.
