@@ -263,19 +263,21 @@ class Program:
     def __init__(self, trace: Trace, result: Any) -> None:
         self.trace = trace
         self.leaves = trace.leaves
-        self.shapes = [(t._data.shape, t._data.dtype) for t, _ in trace.leaves]
         self.result_template = _template(trace, result)
         self.source, self.run_program = self._generate()
 
     def _generate(self) -> tuple[str, Callable[..., Any]]:
+        """One Python function: the guards, one numpy call per operation, the gradients
+        accumulated into ``.grad`` as backward() does, and the result as Tensors."""
         t = self.trace
-        namespace: dict[str, Any] = {"_set_grads": _set_grads}
+        namespace: dict[str, Any] = {"_make": _make, "RETRACE": RETRACE, "np": np}
         lines = ["def program(args):"]
+        for k, (leaf, slot) in enumerate(t.leaves):  # guards: a parameter whose shape or dtype changed
+            namespace[f"L{k}"], namespace[f"S{k}"], namespace[f"D{k}"] = leaf, leaf._data.shape, leaf._data.dtype
+            lines.append(f"    v{slot} = L{k}._data")
+            lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k}: return RETRACE")
         for index, slot, is_tensor in t.args:
             lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
-        for k, (leaf, slot) in enumerate(t.leaves):
-            namespace[f"L{k}"] = leaf
-            lines.append(f"    v{slot} = L{k}._data")
         for k, value in enumerate(t.constants):
             namespace[f"C{k}"] = value
         names: dict[int, str] = {}  # slots folded into constants: the name they are bound to
@@ -286,17 +288,33 @@ class Program:
             namespace[fn] = prim.forward
             args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
             lines.append(f"    v{slot} = {fn}({args})")
-        grads = []
-        for _, (where, index), ref in t.events:
-            target = f"args[{index}]" if where == "arg" else f"L{index}"
-            grads.append(f"({target}, {_source_of(ref, names) if ref is not None else 'None'})")
-        if grads:
-            lines.append(f"    _set_grads(({', '.join(grads)},))")
-        lines.append(f"    return {_source_of(self.result_template, names) if self.result_template else 'None'}")
+        lines.extend(self._gradient_lines(names))
+        result = self.result_template
+        lines.append(f"    return {_result_source(result, names) if result else 'None'}")
         source = "\n".join(lines) + "\n"
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
         return source, namespace["program"]
+
+    def _gradient_lines(self, names: dict[int, str]) -> list[str]:
+        """backward()'s last act, written out: each leaf's .grad += its gradient (or = it, when
+        .grad is None), a copy wherever the value is a view or another leaf's gradient too."""
+        lines = []
+        handed_out: set[int] = set()
+        for kind, (where, index), ref in self.trace.events:
+            target = f"args[{index}]" if where == "arg" else f"L{index}"
+            if kind == "clear":
+                lines.append(f"    {target}._grad = None")
+                continue
+            value = _source_of(ref, names)
+            traced = self.trace.values[ref[1]] if ref[0] == "v" else None
+            if ref[0] == "v" and (ref[1] in handed_out or getattr(traced, "base", None) is not None):
+                value = f"{value}.copy()"
+            if ref[0] == "v":
+                handed_out.add(ref[1])
+            lines.append(f"    g = {target}.grad")
+            lines.append(f"    {target}._grad = _make({value}) if g is None else _make(g._data + {value})")
+        return lines
 
     def _operations(self, names: dict[int, str], namespace: dict[str, Any]) -> list[tuple[int, tuple]]:
         """The operations to emit, numbered: those whose operands are all constants are folded
@@ -323,16 +341,9 @@ class Program:
                 live.append((k, op))
         return live[::-1]
 
-    def guard(self) -> bool:
-        """True if the parameters still have the shapes and dtypes the trace saw."""
-        for (leaf, _), (shape, dtype) in zip(self.leaves, self.shapes):
-            data = leaf._data
-            if data.shape != shape or data.dtype != dtype:
-                return False
-        return True
-
     def __call__(self, args: tuple) -> Any:
-        return _rebuild(self.result_template, self.run_program(args))
+        """The result of a replay, or RETRACE when a parameter's shape or dtype changed."""
+        return self.run_program(args)
 
 
 def _template(trace: Trace, result: Any) -> Any:
@@ -350,34 +361,43 @@ def _template(trace: Trace, result: Any) -> Any:
                         "(or tuples of them)")
 
 
-def _rebuild(template: Any, values: Any) -> Any:
-    if template is None:
-        return None
+def _result_source(template: Any, names: dict[int, str]) -> str:
+    """The expression that builds the function's result (Tensors, tuples and lists of them)."""
     if template[0] in ("v", "c"):
-        return _make(values)
-    items = [_rebuild(t, v) for t, v in zip(template[1], values)]
-    return tuple(items) if template[0] == "t" else items
+        return f"_make({_source_of(template, names)})"
+    parts = ", ".join(_result_source(t, names) for t in template[1])
+    if template[0] == "t":
+        return f"({parts},)" if len(template[1]) == 1 else f"({parts})"
+    return f"[{parts}]"
 
 
-def _set_grads(pairs: tuple) -> None:
-    """What backward() does with the leaves' gradients: accumulate into .grad, never sharing
-    memory between two gradients."""
-    handed_out: set[int] = set()
-    for leaf, value in pairs:
-        if value is None:
-            leaf._grad = None
-            continue
-        if value.__class__ is np.ndarray and (value.base is not None or id(value) in handed_out):
-            value = value.copy()
-        handed_out.add(id(value))
-        old = leaf.grad
-        leaf._grad = _make(value) if old is None else _make(old._data + value)
+class _Retrace:
+    """What a program returns when its guards fail: trace again."""
+
+    __slots__ = ()
+
+
+RETRACE = _Retrace()
 
 
 def _random_state() -> tuple:
     """numpy's global generator's position (it moves with every draw)."""
     _, keys, pos, has_gauss, cached = np.random.get_state()
     return keys.tobytes(), pos, has_gauss, cached
+
+
+def _arg_key(a: Any) -> tuple:
+    cls = a.__class__
+    if cls is np.ndarray:
+        return (cls, a.shape, a.dtype)
+    if isinstance(a, Tensor):
+        data = a._data
+        return (Tensor, data.shape, data.dtype, a.requires_grad)
+    if isinstance(a, (bool, int, float, str, type(None), np.generic)):
+        return (cls, a)
+    if isinstance(a, np.ndarray):
+        return (np.ndarray, a.shape, a.dtype)
+    return (object, id(a))
 
 
 class CompiledFunction:
@@ -402,25 +422,20 @@ class CompiledFunction:
 
     @staticmethod
     def _signature(args: tuple, kwargs: dict) -> tuple:
+        """What a program is compiled for: the shapes and dtypes of the Tensor and array
+        arguments (and whether a Tensor requires grad), the values of the others."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
-        key = []
-        for a in args:
-            if isinstance(a, Tensor):
-                key.append(("T", a._data.shape, a._data.dtype.str, a.requires_grad))
-            elif isinstance(a, np.ndarray):
-                key.append(("A", a.shape, a.dtype.str))
-            elif isinstance(a, (bool, int, float, str, type(None), np.generic)):
-                key.append(("V", type(a).__name__, a))
-            else:
-                key.append(("O", id(a)))
-        return tuple(key)
+        return tuple(_arg_key(a) for a in args)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = self._signature(args, kwargs)
         program = self.programs.get(key)
-        if program is not None and program.guard():
-            return program(args)
+        if program is not None:
+            out = program.run_program(args)
+            if out is not RETRACE:
+                return out
+            del self.programs[key]  # a parameter's shape or dtype changed: trace again
         if key in self._eager:
             return self.fn(*args)
         return self._trace(key, args)

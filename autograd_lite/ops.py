@@ -181,8 +181,8 @@ def sum_to(g: Any, shape: tuple[int, ...], name: str = "an operation") -> Any:
                 f"{shape}, which is not a broadcast of it (please report this)"
             )
         axes.append(i - lead)
-    if axes:
-        g = sum(g, tuple(axes), True)
+    if axes:  # what is left differs from shape only by axes of length 1 (often not at all: a bias)
+        g = sum(g, tuple(axes), False)
     return g if g.shape == shape else reshape(g, shape)
 
 
