@@ -313,8 +313,9 @@ def _affine_forward(x: Any, w: Any, b: Any) -> Any:
     out = np.matmul(x, w)
     if b is None:
         return out
-    if out.__class__ is np.ndarray and out.dtype == np.result_type(out, b):
-        out += b  # in place: the product is a fresh array, so this saves an allocation
+    if (out.__class__ is np.ndarray and b.__class__ is np.ndarray and out.dtype is b.dtype and b.ndim == 1
+            and out.ndim and b.shape[0] in (1, out.shape[-1])):
+        out += b  # in place: the product is a fresh array of the sum's dtype and shape, so this saves an allocation
         return out
     return out + b
 
@@ -354,10 +355,6 @@ def _mask_select(c: Any, x: Any, y: Any) -> Any:
 
 
 _total = functools.partial(np.add.reduce, axis=None)  # x.sum() without numpy's Python-level wrapper
-
-
-def _where_forward(c: Any, x: Any, y: Any) -> Any:
-    return np.where(c, x, y)
 
 
 def _clip_forward(x: Any, lo: Any, hi: Any) -> Any:
@@ -479,7 +476,7 @@ minimum = binary("minimum", np.minimum,
                  lambda g, ans, x, y: _extreme_vjp_y(g, x, y, False), label="min", doc="elementwise min(x, y)")
 matmul = binary("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y, label="@", on_error=_matmul_error,
                 doc="x @ y (1-D, 2-D, batched)")
-where = conditional("where", _where_forward,  # the gradient reaches only the branch taken
+where = conditional("where", np.where,  # the gradient reaches only the branch taken
                     lambda g, ans, c, _: where(c, g, 0.0),
                     lambda g, ans, c, _: where(c, 0.0, g), numpy_forward=_mask_select, doc="x where c, else y")
 
