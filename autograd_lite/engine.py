@@ -170,25 +170,37 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     try:
         for target, g in seeds:
             send(target, _as_traced(g) if tracing else g, None)
+        # One flag for the rare cases, so that a plain backward tests one thing per Node for them
+        # (an in-place change made after the whole graph was recorded needs no check)
+        if order and watermark <= order[-1].seq:
+            watermark = 0
+        special = needed is not None or wrap is not None or visit is not None or watermark != 0
         for node in order:
             g = node.pending
             node.pending = None
-            if g is _NOTHING_YET:  # pruned by grad(): no gradient reaches it
-                continue
             op = node.op
             ans, a0, a1 = node.out, node.a0, node.a1
             if a0 is _FREED:
                 raise _freed_error(node)
-            if watermark and node.seq < watermark:
-                _check_saved(node)
+            if special:
+                if g is _NOTHING_YET:  # pruned by grad(): no gradient reaches it
+                    continue
+                if watermark and node.seq < watermark:
+                    _check_saved(node)
             if node.extra is not None and fill_retained:
                 _fill_retained(node, g, create_graph)
-            if wrap is not None:
-                ans, a0, a1 = wrap(node, ans, a0, a1)
+            if special:
+                if wrap is not None:
+                    ans, a0, a1 = wrap(node, ans, a0, a1)
+                if needed is not None:  # grad(): only the part of the graph that leads to the inputs
+                    _send_needed(node, g, ans, a0, a1, needed, send)
+                    if free and any(p is not None and id(p) in needed for p in node.parents):
+                        node.a0, node.a1, node.out = _FREED, None, None
+                    if visit is not None:
+                        visit(node, g, leaf_sums)
+                    continue
             arity = op.arity
-            if needed is not None:  # grad(): only the part of the graph that leads to the inputs
-                _send_needed(node, g, ans, a0, a1, needed, send)
-            elif arity == 2:
+            if arity == 2:
                 # send() inlined for the common case, a parent Node of the gradient's shape:
                 # this loop runs once per recorded operation
                 p = node.p0
@@ -233,14 +245,16 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                 for i, p in enumerate(node.p0):
                     if p is not None:
                         send(p, op.vjps[i](g, ans, *a0), op)
-            if free and (needed is None or any(p is not None and id(p) in needed for p in node.parents)):
+            if free:
                 node.a0, node.a1, node.out = _FREED, None, None  # used: free it; the structure and shape stay
-            if visit is not None:
+            if special and visit is not None:
                 visit(node, g, leaf_sums)
         return [(leaf, leaf._pending) for leaf in leaves]
-    finally:
-        for node in order:  # on an error: leave no half-summed gradient behind for the next pass
+    except BaseException:
+        for node in order:  # leave no half-summed gradient behind for the next pass
             node.pending = None
+        raise
+    finally:
         for leaf in leaves:
             leaf._pending = None
         _mode.enabled = prev
@@ -268,24 +282,40 @@ def _collect(seeds: Sequence[tuple[Any, Any]], needed: set[int] | None) -> list[
             target.pending = _NOTHING_YET
             order.append(target)
             stack.append(target)
-    while stack:
+    if needed is not None:
+        _collect_needed(stack, order, needed)
+    while stack:  # the common case, written out: this loop runs once per Node
         node = stack.pop()
         if node.op.arity == 3:
-            parents = node.p0
-        else:
-            p = node.p0
-            if p.__class__ is Node and p.pending is None and (needed is None or id(p) in needed):
-                p.pending = _NOTHING_YET
-                order.append(p)
-                stack.append(p)
-            parents = (node.p1,)
-        for p in parents:
-            if p.__class__ is Node and p.pending is None and (needed is None or id(p) in needed):
-                p.pending = _NOTHING_YET
-                order.append(p)
-                stack.append(p)
+            for p in node.p0:
+                if p.__class__ is Node and p.pending is None:
+                    p.pending = _NOTHING_YET
+                    order.append(p)
+                    stack.append(p)
+            continue
+        p = node.p0
+        if p.__class__ is Node and p.pending is None:
+            p.pending = _NOTHING_YET
+            order.append(p)
+            stack.append(p)
+        p = node.p1
+        if p.__class__ is Node and p.pending is None:
+            p.pending = _NOTHING_YET
+            order.append(p)
+            stack.append(p)
     order.sort(key=_by_creation, reverse=True)
     return order
+
+
+def _collect_needed(stack: list[Node], order: list[Node], needed: set[int]) -> None:
+    """_collect's walk for grad(): only into the Nodes in ``needed`` (empties ``stack``)."""
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if p.__class__ is Node and p.pending is None and id(p) in needed:
+                p.pending = _NOTHING_YET
+                order.append(p)
+                stack.append(p)
 
 
 def _send_needed(node: Node, g: Any, ans: Any, a0: Any, a1: Any, needed: set[int],

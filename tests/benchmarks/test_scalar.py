@@ -20,8 +20,11 @@ def test_the_demo_on_0d_tensors_computes_micrographs_losses():
     impls = bench.demo_workload(**SMALL)["impls"]
     assert {"autograd_lite", "autograd_lite (GC off)", "micrograd", "micrograd (GC off)"} <= set(impls)
     # micrograd sums a reused value's gradient in the order of a Python set (memory addresses),
-    # so its last bits vary from run to run and grow over SGD steps: the losses agree to 1e-10.
-    agree(impls, "micrograd", calls=4, rtol=1e-10)
+    # so the last bits of its gradients vary from run to run (a gradient that is 0 comes out as
+    # +-3e-17). From the third step on, such a difference can put a ReLU input on the other
+    # side of 0 and micrograd's loss moves by 2% (about 1 run in 10 at this size; ours gives
+    # the same numbers every run): two steps, to 1e-10.
+    agree(impls, "micrograd", calls=2, rtol=1e-10)
 
 
 @needs_micrograd
