@@ -314,6 +314,12 @@ class Tensor:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: shape, dtype, grad_fn, values and gradient (abridged); see ``display.py``."""
+        from .display import tensor_html
+
+        return tensor_html(self)
+
     def __reduce__(self) -> tuple:  # pickling: the values, requires_grad and name (not the graph)
         return (Tensor, (np.asarray(self._data), self.requires_grad, None, self.name))
 

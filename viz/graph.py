@@ -53,6 +53,9 @@ HIGHLIGHT_COLOUR = "orange"
 #: draw_graph refuses graphs with more operations than this unless told otherwise: past a few
 #: hundred boxes a drawing is unreadable, and 50,000 operations make an SVG of ~90 MB.
 MAX_NODES = 1000
+#: draw_graph(scalars=True) refuses graphs of more numbers (one box each) than this unless told otherwise:
+#: past that, a drawing of single numbers is a wall (micrograd's 2-layer MLP on 3 inputs has ~100).
+MAX_SCALARS = 150
 
 
 class GraphTooLarge(ValueError):
@@ -183,6 +186,13 @@ class GraphDrawer:
         return {id(step.node): step.grad for step in al.trace_backward(root) if step.node is not None}
 
     # -------------------------------------------------------------- what to show for a tensor
+    def known_grad(self, key: int, tensor: Tensor | None) -> Any:
+        """The gradient to show for a node or leaf (by id): its tensor's ``.grad``, else the one
+        the drawing's own backward pass computed, else None."""
+        if tensor is not None and tensor.grad is not None:
+            return tensor.grad.data
+        return self.node_grads.get(key)
+
     def _node_tensor(self, node: Node) -> Tensor | None:
         """The Tensor a node made, when known: an output, a named tensor, or one that retains its grad."""
         t = self.known.get(id(node))
@@ -221,8 +231,7 @@ class GraphDrawer:
         """The drawing. ``grads`` (id of a Node or leaf -> gradient) replaces the tensors' own
         gradients; ids in ``partial`` are marked as sums still in progress; ``highlight`` is the
         Node whose operation is drawn in orange."""
-        if rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+        g = new_drawing(rankdir)  # refuses a bad rankdir before any work
         ids: dict[int, str] = {}
         for k, n in enumerate(self.nodes):
             ids[id(n)] = f"t{k}"
@@ -232,11 +241,7 @@ class GraphDrawer:
         partial = partial or set()
 
         def grad_of(key: int, tensor: Tensor | None) -> Any:
-            if grads is not None:
-                return grads.get(key)
-            if tensor is not None and tensor.grad is not None:
-                return tensor.grad.data
-            return self.node_grads.get(key)
+            return grads.get(key) if grads is not None else self.known_grad(key, tensor)
 
         statements: dict[str | None, list[str]] = {None: []}
         clusters = self._clusters() if group_by_module or collapse_modules else {}
@@ -290,13 +295,6 @@ class GraphDrawer:
         body.extend(f"\t{line}\n" for line in edges)
         if legend:
             body.extend(_legend_lines())
-        g = GraphDrawing(
-            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
-            node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11",
-                       "height": "0.3"},
-            edge_attr={"arrowsize": "0.7"},
-            format="svg",
-        )
         g.body.extend(body)
         return g
 
@@ -325,6 +323,18 @@ class GraphDrawer:
                 "once, before it)"
             )
         return clusters
+
+
+def new_drawing(rankdir: str) -> GraphDrawing:
+    """An empty drawing with the house style: record boxes, Helvetica 11, small arrows, SVG."""
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    return GraphDrawing(
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11", "height": "0.3"},
+        edge_attr={"arrowsize": "0.7"},
+        format="svg",
+    )
 
 
 def _collapse(statements: dict[str | None, list[str]], edges: list[str],
@@ -375,6 +385,8 @@ def draw_graph(
     legend: bool = False,
     max_nodes: int | None = MAX_NODES,
     collapse_modules: bool = False,
+    scalars: bool = False,
+    max_scalars: int | None = MAX_SCALARS,
 ) -> GraphDrawing:
     """Draw the computation graph behind ``root`` (a Tensor or a list of them).
 
@@ -393,13 +405,24 @@ def draw_graph(
             what to do instead); None draws any size.
         collapse_modules: draw each layer as one box (implies ``group_by_module``): the way to
             draw a network too large to show operation by operation.
+        scalars: draw one box per element and one operation per element of each result, as
+            micrograd draws its graph of numbers (see ``viz/scalars.py``). Needs a graph that no
+            plain ``backward()`` has freed.
+        max_scalars: with ``scalars=True``, refuse graphs of more numbers than this (None: any size).
 
     Returns:
         a :class:`GraphDrawing` (a ``graphviz.Digraph``): ``.source`` is the DOT text; it shows
         inline in Jupyter; ``viz.render(drawing, path)`` writes SVG/PNG/PDF.
     """
     limit = None if collapse_modules else max_nodes
+    if scalars and (group_by_module or collapse_modules):
+        raise ValueError("draw_graph: scalars=True draws numbers, not layers; drop group_by_module / "
+                         "collapse_modules, or draw without scalars=True")
     drawer = GraphDrawer(root, params, model, limit)
+    if scalars:
+        from .scalars import draw_scalars  # scalars.py builds on this module
+
+        return draw_scalars(drawer, rankdir, show_data, show_grad, legend, max_scalars)
     return drawer.draw(rankdir, show_data, show_grad, max_values, group_by_module, legend,
                        collapse_modules=collapse_modules)
 
