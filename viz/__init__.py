@@ -7,7 +7,7 @@
 >>> viz.plots.plot_loss(history, path="loss.png")
 """
 
-from . import plots
+from . import network, plots
 from .graph import GraphDrawing, draw_graph, render
 from .plots import (
     TrainingRecorder,
@@ -21,6 +21,6 @@ from .tour import backward_tour
 
 __all__ = [
     "draw_graph", "render", "backward_tour", "GraphDrawing", "RendererNotFound", "find_renderer",
-    "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
+    "network", "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
     "TrainingRecorder",
 ]
