@@ -28,9 +28,9 @@ POSITIVE_COLOUR = "#0877bd"  # TensorFlow Playground's blue
 NEGATIVE_COLOUR = "#f59322"  # and its orange
 NEURON_CMAP = LinearSegmentedColormap.from_list("playground", [NEGATIVE_COLOUR, "#ffffff", POSITIVE_COLOUR])
 
-COLUMN_WIDTH = 130  # pixels between layer columns
-ROW_HEIGHT = 46  # pixels between neurons of a column
-NODE_SIZE = 34  # pixels of a neuron's square
+COLUMN_WIDTH = 130  # pixels between layer columns, unless a width is asked for
+ROW_HEIGHT = 50  # pixels between neurons of a column
+NODE_SIZE = 38  # pixels of a neuron's square
 
 
 def _dense_layers(model: Any) -> list[Any]:
@@ -85,8 +85,10 @@ def image_uri(values: np.ndarray, low: float, high: float) -> str:
     return png_uri(colourise(values, low, high))
 
 
-def network_layout(model: Any, input_names: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Positions of neurons and weights: (nodes, edges) as lists of records.
+def network_layout(model: Any, input_names: Sequence[str], column_width: float = COLUMN_WIDTH
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Positions of neurons and weights: (nodes, edges) as lists of records, columns
+    ``column_width`` pixels apart.
 
     A node has ``column`` (0 for the inputs), ``row``, ``x``, ``y`` (pixels, y down), ``label`` and,
     for computed neurons, ``bias``. An edge has the end points ``x``, ``y``, ``x2``, ``y2``, its
@@ -102,7 +104,7 @@ def network_layout(model: Any, input_names: Sequence[str]) -> tuple[list[dict[st
 
     def position(column: int, row: int) -> tuple[float, float]:
         top = (tallest - sizes[column]) * ROW_HEIGHT / 2  # each column centred vertically
-        return column * COLUMN_WIDTH, top + row * ROW_HEIGHT
+        return column * column_width, top + row * ROW_HEIGHT
 
     nodes = []
     for column, size in enumerate(sizes):
@@ -129,7 +131,7 @@ def network_layout(model: Any, input_names: Sequence[str]) -> tuple[list[dict[st
 
 
 def network_diagram(model: Any, input_names: Sequence[str], images: Sequence[Sequence[str]] | None = None,
-                    max_width: float | None = None) -> dict[str, Any]:
+                    max_width: float | None = None, width: float | None = None) -> dict[str, Any]:
     """The Vega-Lite specification of the drawing (data inline).
 
     Args:
@@ -139,10 +141,14 @@ def network_diagram(model: Any, input_names: Sequence[str], images: Sequence[Seq
             neurons are plain squares.
         max_width: the widest |w| drawn at full width; weights past it are drawn at full width
             too. Default: the largest |w| in the network (at least 1).
+        width: the drawing's width in pixels (the columns spread over it); default: a column
+            every ``COLUMN_WIDTH`` pixels.
 
     Hovering a line shows its weight; a neuron shows its bias.
     """
-    nodes, edges = network_layout(model, input_names)
+    columns = len(_dense_layers(model)) + 1
+    spacing = COLUMN_WIDTH if width is None else max(NODE_SIZE * 1.5, (width - 2 * NODE_SIZE - 40) / (columns - 1))
+    nodes, edges = network_layout(model, input_names, spacing)
     if images is not None:
         flat = [uri for column in images for uri in column]
         if len(flat) != len(nodes):

@@ -109,3 +109,11 @@ def test_colour_range_is_symmetric_and_at_least_one():
     assert colour_range(np.array([0.2, 0.9])) == (-1.0, 1.0)
     assert colour_range(np.array([-0.5, 4.0])) == (-4.0, 4.0)
     assert colour_range(np.array([np.inf, -2.0])) == (-2.0, 2.0)
+
+
+def test_a_width_spreads_the_columns_over_it(net):
+    narrow = network_diagram(net, ["x1", "x2"])
+    wide = network_diagram(net, ["x1", "x2"], width=600)
+    xs = lambda spec: sorted({n["x"] for n in spec["layer"][1]["data"]["values"]})
+    assert xs(narrow)[-1] == 260 and xs(wide)[-1] > 400
+    assert wide["width"] <= 600 + 1e-9 < narrow["width"] + 300
