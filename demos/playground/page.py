@@ -1,8 +1,9 @@
 """The playground page: header, the sidebar's settings, Play / Step / Reset, and the live part.
 
 Training advances inside a fragment that Streamlit reruns on a timer while playing (or while
-the optimizers race): each rerun trains one redraw's worth of epochs ("Redraw every") and
-redraws the open tab only, so the rest of the page stays as it is and answers clicks. The timer
+the optimizers race): each rerun takes one redraw's worth of epochs ("Redraw every"), trained
+in a thread while the browser drew the previous redraw (``ahead``), draws the open tab only, so
+the rest of the page stays as it is and answers clicks, and starts the next chunk. The timer
 is set by a full run of the page (Streamlit registers ``run_every`` there); when training
 stops, the fragment asks for one full run, which draws the page without the timer.
 
@@ -18,6 +19,7 @@ import threading
 import streamlit as st
 
 from . import panels, sidebar
+from .ahead import TrainingAhead
 from .data import DataError, make_dataset
 from .settings import settings_from_query, settings_to_query
 from .sidebar import Upload
@@ -39,6 +41,7 @@ def _start_session() -> None:
     sidebar.load_into_widgets(settings)
     state["url_problems"] = problems
     state["lock"] = threading.RLock()
+    state["ahead"] = TrainingAhead(state["lock"])
     state["started"] = True
 
 
@@ -69,25 +72,35 @@ def _current_run(upload: Upload | None) -> Run | None:
     except DataError as e:
         st.error(str(e))
         return None
+    state["ahead"].stop()  # the old network's chunk: no one will see it
     state["run"], state["run_key"], state["race"], state["racing"] = Run(settings, data), key, None, False
+    if state["playing"]:
+        state["ahead"].resume()
     return state["run"]
 
 
 # -------------------------------------------------------------------- controls (button callbacks)
-def _toggle_play() -> None:
+def _set_playing(play: bool) -> None:
+    """What the Play / Pause button says it does. Not a toggle: a click whose trigger reaches the
+    server twice (a rerun request merged with a timer's) must not undo itself."""
     state = st.session_state
-    if state["playing"]:
+    if not play:
         state["playing"] = False
+        state["ahead"].stop()
+        return
+    if state["playing"]:
         return
     run: Run = state["run"]
     if run.finished:  # "Train again": from new starting weights
         state["run"] = Run(run.settings, run.data)
     state["playing"] = True
+    state["ahead"].resume()
 
 
 def _step() -> None:
     state = st.session_state
     state["playing"] = False
+    state["ahead"].stop()
     with state["lock"]:
         state["run"].advance(1)
 
@@ -96,6 +109,7 @@ def _reset() -> None:
     state = st.session_state
     run: Run = state["run"]
     state["playing"] = False
+    state["ahead"].stop()
     state["run"] = Run(run.settings, run.data)
 
 
@@ -114,8 +128,8 @@ def _controls(run: Run) -> None:
     label, icon = (("Pause", "pause") if state["playing"] else ("Train again", "replay") if run.finished
                    else ("Play", "play_arrow"))
     play, step, reset, note = st.columns([1.3, 1, 1, 5], vertical_alignment="center")
-    play.button(label, icon=f":material/{icon}:", on_click=_toggle_play, type="primary", key="play", width="stretch",
-                help="Train until the epoch target, redrawing as it goes.")
+    play.button(label, icon=f":material/{icon}:", on_click=_set_playing, args=(not state["playing"],),
+                type="primary", key="play", width="stretch", help="Train until the epoch target, redrawing as it goes.")
     step.button("Step", icon=":material/skip_next:", on_click=_step, key="step", width="stretch",
                 help="Train one epoch.")
     reset.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="reset", width="stretch",
@@ -125,8 +139,11 @@ def _controls(run: Run) -> None:
 
 # -------------------------------------------------------------------- the live part
 def _live() -> None:
-    """Train one redraw's worth (when playing), then draw the counters and the open tab."""
-    with st.session_state["lock"]:
+    """Take one redraw's worth of training (when playing), draw the counters and the open tab,
+    and start the next chunk."""
+    state = st.session_state
+    state["ahead"].wait()  # outside the lock, which the thread needs
+    with state["lock"]:
         _train_and_draw()
 
 
@@ -137,7 +154,8 @@ def _train_and_draw() -> None:
     run: Run = state["run"]
     settings = run.settings
     if state["playing"]:
-        run.advance(min(settings.every, settings.epochs - run.epoch))
+        if not state["ahead"].take(run):  # nothing trained ahead: the first redraw after Play
+            run.advance(min(settings.every, settings.epochs - run.epoch))
         if run.finished or run.diverged:
             state["playing"] = False
             st.rerun(scope="app")  # stops the timer; that run draws the final state
@@ -165,6 +183,8 @@ def _train_and_draw() -> None:
         if tab.open:  # only the open tab is computed
             with tab:
                 draw()
+    if state["playing"]:  # the next redraw's epochs, while the browser draws this one
+        state["ahead"].start(run, min(settings.every, settings.epochs - run.epoch))
 
 
 def main() -> None:

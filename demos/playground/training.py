@@ -42,6 +42,7 @@ ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": N
 LOSS_FUNCTIONS = {"mse": MSE, "bce": BCE, "ce": CrossEntropy}
 # Settings that need a new network (or new data) when they change; the others apply to the
 # running network at once, as in TensorFlow Playground.
+GRADIENT_EVERY = 5  # epochs between two measures of the gradient norms (a forward and backward of all the data)
 STRUCTURAL_FIELDS = ("dataset", "noise", "train_percent", "classes", "seed", "features", "hidden",
                      "activation", "loss")
 
@@ -119,17 +120,23 @@ def layer_names(net: NeuralNetwork) -> list[str]:
 @dataclass
 class History:
     """Per completed epoch: the training loss (the mean over the epoch's steps, as ``train()``
-    returns it), the test loss at its end (both with the L1/L2 penalty when there is one, the
-    quantity training minimises), and the norm of each layer's weight gradient in its last step."""
+    returns it) and the test loss at its end (both with the L1/L2 penalty when there is one, the
+    quantity training minimises). Every ``GRADIENT_EVERY`` epochs (``grad_epochs``), the norm of
+    each layer's weight gradient of the loss on the whole training set."""
 
     epochs: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
+    grad_epochs: list[int] = field(default_factory=list)
     grad_norms: dict[str, list[float]] = field(default_factory=dict)
 
 
 class _NotFinite(Exception):
     """Raised from the per-epoch hook: a weight or the loss stopped being finite."""
+
+
+class _Stopped(Exception):
+    """Raised from the per-epoch hook when :meth:`Run.request_stop` was called."""
 
 
 class Run:
@@ -154,6 +161,7 @@ class Run:
         self.history = History(grad_norms={name: [] for name in layer_names(self.net)})
         self.recorder = TrainingRecorder()  # the first 12 weights, every epoch
         self.diverged: str | None = None
+        self.stop_requested = False  # set from another thread: advance() stops at the next epoch's end
         self.dense = dense_layers(self.net)
         self._names = [name for name, _ in self.net.named_parameters()]
         self._params = self.net.parameters()
@@ -179,8 +187,9 @@ class Run:
 
     # ---------------------------------------------------------------- training
     def advance(self, epochs: int) -> int:
-        """Train ``epochs`` more epochs (fewer if the loss diverges); returns how many completed."""
-        if epochs <= 0:
+        """Train ``epochs`` more epochs (fewer if the loss diverges or a stop is requested);
+        returns how many completed."""
+        if epochs <= 0 or self.stop_requested:
             return 0
         start = self.epoch
         self.diverged = None
@@ -188,6 +197,8 @@ class Run:
             with np.errstate(over="ignore", invalid="ignore"):  # a blow-up is caught below, and said on the page
                 self.net.train(self.train_X, self.train_y, epochs=epochs, optimizer=self.opt,
                                batch_size=self.settings.batch, verbose=False, callbacks=self._after_epoch)
+        except _Stopped:
+            pass
         except (TrainingDiverged, _NotFinite):
             self._restore_good()
             self.opt = make_optimizer(self.settings.optimizer, self.net, self.settings.lr)  # its state saw the blow-up
@@ -206,11 +217,22 @@ class Run:
         h.epochs.append(self.epoch)
         h.train_loss.append(self.train_loss)
         h.test_loss.append(self.test_loss)
-        for norms, layer in zip(h.grad_norms.values(), self.dense):
-            g = layer.weight.grad
-            norms.append(float(np.linalg.norm(g.data)) if g is not None else 0.0)
+        if self.epoch % GRADIENT_EVERY == 0 or self.epoch == 1:
+            self._record_gradient_norms()
         self.recorder(self.epoch, mean_loss, net)
         self._good = [p.data.copy() for p in self._params]
+        if self.stop_requested:
+            raise _Stopped
+
+    def _record_gradient_norms(self) -> None:
+        """‖∂loss/∂W‖ per layer for the whole training set (``al.grad``: no ``.grad`` is touched).
+        One step's gradient would tell more about its sample than about the layer."""
+        weights = [layer.weight for layer in self.dense]
+        loss = self.net.loss_function(self.net.forward(self.train_X), self.train_y)
+        gradients = al.grad(loss, weights)
+        self.history.grad_epochs.append(self.epoch)
+        for norms, g in zip(self.history.grad_norms.values(), gradients):
+            norms.append(float(np.linalg.norm(g.data)))
 
     def _restore_good(self) -> None:
         self.net.load_state_dict(dict(zip(self._names, self._good)))

@@ -37,11 +37,27 @@ def test_advance_trains_and_records_every_epoch():
     h = run.history
     assert run.epoch == 75 and h.epochs == list(range(1, 76))
     assert len(h.train_loss) == 75 and np.isnan(h.test_loss).all()  # no test set for the 4 XOR points
-    assert list(h.grad_norms) == ["hidden 1", "hidden 2", "output"]
-    assert all(len(v) == 75 and min(v) > 0 for v in h.grad_norms.values())
+    assert list(h.grad_norms) == ["hidden 1", "hidden 2", "output"] and h.grad_epochs == [1, *range(5, 76, 5)]
+    assert all(len(v) == 16 and min(v) > 0 for v in h.grad_norms.values())
     assert run.recorder.epochs == list(range(1, 76)) and len(run.recorder.trajectories) == 12
     assert run.train_loss == h.train_loss[-1] < before
     assert run.advance(0) == 0 and run.epoch == 75
+
+
+def test_gradient_norms_are_those_of_the_whole_training_set():
+    run = run_of(dataset="circle", hidden=(4,), batch=10)
+    run.advance(5)
+    run.net.zero_grad()
+    run.net.loss_function(run.net.forward(run.train_X), run.train_y).backward()
+    expected = [np.linalg.norm(d.weight.grad.data) for d in run.dense]
+    assert [v[-1] for v in run.history.grad_norms.values()] == pytest.approx(expected)
+
+
+def test_sigmoid_stacks_show_vanishing_gradients():
+    run = run_of(dataset="circle", hidden=(8, 8, 8, 8), activation="sigmoid", batch=20)
+    run.advance(1)
+    norms = [v[0] for v in run.history.grad_norms.values()]
+    assert norms[0] < norms[-1] / 10  # the first layer's gradient is far smaller than the output's
 
 
 def test_test_loss_is_the_loss_on_the_test_points():
