@@ -52,8 +52,7 @@ def server(timeout: float = 60.0) -> Iterator[str]:
     whose path is in the error if it does not come up."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="playground-server-", suffix=".log", delete=False)
-    options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--server.fileWatcherType", "none"]
+    options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(command(options), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
