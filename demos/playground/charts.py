@@ -35,9 +35,19 @@ CLASS_COLOURS = [NEGATIVE_COLOUR, POSITIVE_COLOUR, "#2ca02c", "#d62728", "#9467b
 SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 
 
-def vega(spec: Spec, datasets: dict[str, pd.DataFrame]) -> Spec:
-    """The specification with its named data sets attached (Streamlit sends those as Arrow)."""
-    return {**spec, "datasets": datasets}
+def vega(spec: Spec, datasets: dict[str, pd.DataFrame], stretch: bool = True) -> Spec:
+    """The specification with its named data sets attached (Streamlit sends those as Arrow),
+    drawn on a canvas (a redraw repaints pixels instead of rebuilding SVG elements). The plot
+    keeps its height, titles and legends come on top of it; a ``stretch`` chart fills its
+    column's width, the others keep their own."""
+    autosize = {"type": "fit-x", "contains": "padding"} if stretch else {"type": "pad"}
+    return {**spec, "datasets": datasets, "autosize": autosize, "usermeta": {"embedOptions": {"renderer": "canvas"}}}
+
+
+def title(text: str, *subtitle: str) -> dict[str, Any]:
+    """A chart's title and explanation, drawn by the chart itself (no extra page element to redraw)."""
+    return {"text": text, "subtitle": list(subtitle), "anchor": "start", "fontSize": 14, "subtitleFontSize": 12,
+            "subtitleColor": "#555555", "offset": 10}
 
 
 def thin(n: int, most: int = MAX_POINTS) -> np.ndarray:
@@ -85,14 +95,16 @@ def loss_chart(history: History, with_test: bool) -> tuple[Spec, dict[str, pd.Da
     if with_test:
         series["test"] = _positive(history.test_loss)
     rows = _lines(history.epochs, series, "set", "loss")
-    return _line_spec("set", "loss", "loss (log scale)", True, list(series)), {"lines": rows}
+    spec = _line_spec("set", "loss", "loss (log scale)", True, list(series), height=180)
+    spec["title"] = title("Loss", "training: the mean over each epoch's steps"
+                          + ("; test: at the epoch's end" if with_test else ""))
+    return spec, {"lines": rows}
 
 
 def gradient_norm_chart(history: History) -> tuple[Spec, dict[str, pd.DataFrame]]:
-    """|dL/dW| of each layer per epoch, log scale: vanishing gradients show as low lines."""
-    rows = _lines(history.epochs, {k: _positive(v) for k, v in history.grad_norms.items()}, "layer", "norm")
-    return _line_spec("layer", "norm", "‖∂loss/∂W‖ of the last step (log)", True, list(history.grad_norms)), {
-        "lines": rows}
+    """‖∂loss/∂W‖ of each layer over the epochs, log scale: vanishing gradients show as low lines."""
+    rows = _lines(history.grad_epochs, {k: _positive(v) for k, v in history.grad_norms.items()}, "layer", "norm")
+    return _line_spec("layer", "norm", "‖∂loss/∂W‖ (log scale)", True, list(history.grad_norms)), {"lines": rows}
 
 
 def weights_chart(run: Run) -> tuple[Spec, dict[str, pd.DataFrame]]:
@@ -159,6 +171,8 @@ def boundary_chart(run: Run, resolution: int = 80, size: int = 360) -> tuple[Spe
          "scale": {"domain": [y0, y1], "nice": False, "zero": False}}
     spec = {
         "width": size, "height": size,
+        "title": title("Output", "the class predicted over the plane;",
+                       "points: white rim training, black rim test" if data.has_test else "points: the training data"),
         "layer": [
             {"data": {"name": "background"},
              "mark": {"type": "image", "aspect": False},  # stretched from (x, y) to (x2, y2): the whole plot
@@ -193,6 +207,8 @@ def network_chart(run: Run, input_labels: Sequence[str], resolution: int = 24, w
     # the browser keeps) changes rarely while the weights grow.
     reach = 2.0 ** np.ceil(np.log2(max(largest, 1.0)))
     spec = network_diagram(run.net, input_labels, images, max_width=reach, width=width)
+    spec["title"] = title("The network", "each square: a neuron's output over the plane; each line: a weight,",
+                          "width |w|, blue positive, orange negative (hover for values)")
     datasets = {}
     for k, layer in enumerate(spec["layer"]):
         name = f"layer{k}"

@@ -38,22 +38,18 @@ def _run_key(run: Run) -> tuple[int, int]:
 def _chart(spec_and_data: tuple[dict[str, Any], dict[str, pd.DataFrame]], key: str, fixed: bool = False) -> None:
     """A Vega-Lite chart, as wide as its column unless ``fixed`` (then as its specification says)."""
     spec, datasets = spec_and_data
-    st.vega_lite_chart(charts.vega(spec, datasets), key=key, width="content" if fixed else "stretch")
+    st.vega_lite_chart(charts.vega(spec, datasets, stretch=not fixed), key=key, width="content" if fixed else "stretch")
 
 
 def decision_tab(run: Run) -> None:
     """The seed app's first tab and TensorFlow Playground's page: the network with a picture per
     neuron and a line per weight, the decision boundary with the points, the loss curve."""
     left, right = st.columns([11, 9], gap="large")
-    with left:
-        st.markdown("**The network**: each square is a neuron's output over the plane; lines are weights "
-                    "(width |w|, :blue[blue] positive, :orange[orange] negative). Hover for values.")
+    with left:  # the charts carry their own titles: fewer elements for the browser to redraw
         labels = [FEATURES[name] for name in run.settings.features]
         _chart(charts.network_chart(run, labels), "network", fixed=True)
         _chart(charts.loss_chart(run.history, run.data.has_test), "loss")
     with right:
-        st.markdown("**Output**: the class the network predicts over the plane; points with a white rim "
-                    "train, a black rim test.")
         _chart(charts.boundary_chart(run), "boundary", fixed=True)
 
 
@@ -83,8 +79,9 @@ def dynamics_tab(run: Run) -> None:
     """Weights over training (the seed app's "weight dynamics") and each layer's gradient norm."""
     st.markdown("**Weight dynamics**: the first 12 weights of the Dense layers, every epoch.")
     _chart(charts.weights_chart(run), "weights")
-    st.markdown("**Gradient norm per layer**: ‖∂loss/∂W‖ in the last step of each epoch. With sigmoid units "
-                "stacked deep, the first layers' lines sit far below the output's: their gradients vanish.")
+    st.markdown("**Gradient norm per layer**: ‖∂loss/∂W‖ on the whole training set, every 5 epochs. With "
+                "sigmoid units stacked deep, the first layers' lines sit far below the output's: their gradients "
+                "vanish.")
     _chart(charts.gradient_norm_chart(run.history), "grad_norms")
 
 

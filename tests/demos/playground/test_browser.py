@@ -52,6 +52,7 @@ def test_play_in_chromium_moves_the_counter_draws_the_charts_and_pauses(tmp_path
         assert all(charts.nth(i).locator(".marks").count() >= 1 for i in range(3))
         driver.play(page)  # Pause
         page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # the counter's last redraw may land just after the button's
         paused_at = driver.epoch(page)
         page.wait_for_timeout(1500)
         assert driver.epoch(page) == paused_at >= 300
