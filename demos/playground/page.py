@@ -60,6 +60,9 @@ def _current_run(upload: Upload | None) -> Run | None:
             return None
         if upload.error is not None:
             st.error(upload.error)
+            st.caption("A file the playground reads: one point per row, its class last (a header line is "
+                       "optional):")
+            st.code("x1,x2,label\n0.5,1.2,0\n-1.0,0.3,1\n2.1,-0.7,1", language=None)
             return None
     key = (structure(settings), upload.digest if upload else None)
     run: Run | None = state["run"]

@@ -72,7 +72,7 @@ def activations_tab(run: Run) -> None:
             low, high = colour_range(values)
             images.append(NEURON_CMAP((values[::-1] - low) / (high - low)))  # image rows go top down
             captions.append(f"neuron {j}: {values.min():.2f} … {values.max():.2f}")
-        st.image(images, caption=captions, width=140)
+        st.image(images, caption=captions, width=120)
 
 
 def dynamics_tab(run: Run) -> None:
@@ -196,14 +196,19 @@ def model_tab(run: Run) -> None:
         (st.error if message[0] == "error" else st.success)(message[1])
 
 
+def _loss_text(value: float) -> str:
+    """4 decimals, or 3 significant digits with an exponent for a loss on its way to diverging."""
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3g}"
+
+
 def metrics(run: Run) -> None:
     """The counters above the tabs: epoch, losses and accuracies, updated at every redraw."""
     s = run.settings
     nan = "—"
     cols = st.columns(5)
     cols[0].metric("Epoch", f"{run.epoch:,} / {s.epochs:,}")
-    cols[1].metric("Training loss", f"{run.train_loss:.4f}")
-    cols[2].metric("Test loss", f"{run.test_loss:.4f}" if run.data.has_test else nan,
+    cols[1].metric("Training loss", _loss_text(run.train_loss))
+    cols[2].metric("Test loss", _loss_text(run.test_loss) if run.data.has_test else nan,
                    help=None if run.data.has_test else "The seed's 4 XOR points leave none to test on.")
     cols[3].metric("Training accuracy", f"{run.accuracy():.1%}")
     cols[4].metric("Test accuracy", f"{run.accuracy(test=True):.1%}" if run.data.has_test else nan)
