@@ -47,7 +47,7 @@ def decision_tab(run: Run) -> None:
     left, right = st.columns([11, 9], gap="large")
     with left:  # the charts carry their own titles: fewer elements for the browser to redraw
         labels = [FEATURES[name] for name in run.settings.features]
-        _chart(charts.network_chart(run, labels), "network", fixed=True)
+        _chart(charts.network_chart(run, labels), "network")  # columns spread over the column's width
         _chart(charts.loss_chart(run.history, run.data.has_test), "loss")
     with right:
         _chart(charts.boundary_chart(run), "boundary", fixed=True)
@@ -205,7 +205,7 @@ def metrics(run: Run) -> None:
     """The counters above the tabs: epoch, losses and accuracies, updated at every redraw."""
     s = run.settings
     nan = "—"
-    cols = st.columns(5)
+    cols = st.columns([1.4, 1, 1, 1, 1])  # "10,000 / 10,000" needs the room
     cols[0].metric("Epoch", f"{run.epoch:,} / {s.epochs:,}")
     cols[1].metric("Training loss", _loss_text(run.train_loss))
     cols[2].metric("Test loss", _loss_text(run.test_loss) if run.data.has_test else nan,
