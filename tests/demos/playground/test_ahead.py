@@ -81,3 +81,15 @@ def test_no_chunk_starts_between_stop_and_resume():
     ahead.start(run, 10)
     ahead.wait()
     assert run.epoch == 10
+
+
+def test_a_chunk_asked_for_just_before_a_stop_does_not_train():
+    """start() passed its check, then stop() ran before the thread was registered (so it had
+    nothing to wait for): the thread itself must see the stop once it gets the lock."""
+    lock = threading.RLock()
+    ahead, run = TrainingAhead(lock), make_run()
+    with lock:
+        ahead.start(run, 10)
+        ahead._stopped = True  # what that stop() leaves behind
+    ahead.wait()
+    assert run.epoch == 0 and not ahead.take(run)

@@ -66,6 +66,7 @@ def test_first_load_shows_the_defaults_and_puts_them_in_the_link():
     assert metric(at, "Epoch") == "0 / 2,000" and metric(at, "Test loss") == NO_VALUE
     assert float(metric(at, "Training loss")) > 0.2
     assert at.button(key="play").label == "Play" and not at.session_state["playing"]
+    assert at.button(key="reset").label == "Reset"  # the seed app hid its Reset until a first run
     assert at.query_params["data"] == "xor4" and at.query_params["hidden"] == "3"
     assert at.query_params["epochs"] == "2000" and at.query_params["every"] == "100"
 
