@@ -5,7 +5,9 @@ against hand-derived and numerical gradients.
     python -m demos.playground
 
 Modules, one job each: ``settings`` (every setting, and the URL), ``data`` (data sets,
-features, CSV files), ``training`` (the network and its run), ``charts`` (Vega-Lite charts),
-``autodiff`` (graph, backward tour, gradient check), ``model_file`` (download / upload),
-``sidebar``, ``panels`` and ``page`` (the Streamlit page), ``app`` (the script Streamlit runs).
+features, CSV files), ``training`` (the network and its run), ``ahead`` (training the next
+redraw's epochs in a thread), ``charts`` (Vega-Lite charts), ``autodiff`` (graph, backward
+tour, gradient check), ``model_file`` (download / upload), ``sidebar``, ``panels`` and ``page``
+(the Streamlit page), ``app`` (the script Streamlit runs), ``driver`` (the page in Chromium, for
+the browser test, the benchmark and the screenshots).
 """
