@@ -85,6 +85,9 @@ def dynamics_tab(run: Run) -> None:
     _chart(charts.gradient_norm_chart(run.history), "grad_norms")
 
 
+GRAPH_VIEWS = ("One training step", "The backward pass, step by step")
+
+
 def graph_tab(run: Run, playing: bool) -> None:
     """The computation graph of one training step, and its backward pass step by step."""
     reason = autodiff.too_big_to_draw(run)
@@ -93,29 +96,35 @@ def graph_tab(run: Run, playing: bool) -> None:
         if not st.checkbox("Draw it anyway", key="draw_anyway"):
             return
     X, _ = autodiff.current_batch(run)
-    max_values = st.slider("Show the numbers of tensors of up to", 1, 64, 12, key="max_values",
-                           help="Larger tensors show their shape only.")
-    st.markdown(f"**One training step** on the next batch ({len(X)} sample{'s' * (len(X) != 1)}), at epoch "
-                f"{run.epoch}: the forward pass leaves every value (data), the backward pass every gradient (grad); "
-                "dashed boxes are layers. :blue[Blue] boxes are parameters, :green[green] the loss.")
-    drawing = _cached("graph", (_run_key(run), max_values), lambda: autodiff.step_graph(run, max_values))
-    st.graphviz_chart(drawing.source, width="stretch")
-
-    st.markdown("**The backward pass, one operation at a time** (`viz.backward_tour`): the orange operation runs "
-                "its vector-Jacobian product; `?` marks gradients still being summed.")
+    whole, tour_view = GRAPH_VIEWS
+    left, right = st.columns([1, 1], vertical_alignment="bottom")
+    view = left.segmented_control("Show", GRAPH_VIEWS, default=whole, required=True, key="graph_view")
+    max_values = right.slider("Show the numbers of tensors of up to", 1, 64, 12, key="max_values",
+                              help="Larger tensors show their shape only.")
+    samples = f"{len(X)} sample{'s' * (len(X) != 1)}"
+    if view == whole:
+        st.markdown(f"**One training step** on the next batch ({samples}), at epoch {run.epoch}: the forward pass "
+                    "leaves every value (data), the backward pass every gradient (grad); dashed boxes are layers. "
+                    ":blue[Blue] boxes are parameters, :green[green] the loss.")
+        drawing = _cached("graph", (_run_key(run), max_values), lambda: autodiff.step_graph(run, max_values))
+        st.graphviz_chart(drawing.source, width="stretch")
+        return
+    st.markdown(f"**The backward pass of that step** ({samples}), one operation at a time (`viz.backward_tour`): "
+                "the orange operation runs its vector-Jacobian product; `?` marks gradients still being summed.")
     if playing:
         st.caption("Pause to record the backward pass of the current step.")
     tour = st.session_state.get("tour")
-    if not playing and (tour is None or tour[0] != (_run_key(run), max_values)):
+    key = (_run_key(run), max_values)
+    if not playing and (tour is None or tour[0] != key):
         folder = tempfile.TemporaryDirectory(prefix="playground-tour-")  # removed with the session's state
         with st.spinner("Drawing every backward step..."):
-            tour = ((_run_key(run), max_values), autodiff.tour(run, folder.name, max_values), folder)
+            tour = (key, autodiff.tour(run, folder.name, max_values), folder)
         st.session_state["tour"] = tour
     if tour is None:
         return
     frames = tour[1]
     step = st.slider("Backward step", 1, len(frames), 1, key="tour_step") if len(frames) > 1 else 1
-    st.image(frames[min(step, len(frames)) - 1], width="stretch")
+    st.image(frames[min(step, len(frames)) - 1], width=760)  # the graph runs down: narrower shows more of it
 
 
 def gradients_tab(run: Run) -> None:

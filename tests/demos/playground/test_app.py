@@ -310,6 +310,8 @@ def test_the_graph_tab_draws_one_step_and_its_backward_tour():
     at = open_tab(start(), "Computation graph")
     dot = at.get("graphviz_chart")[0].proto.spec
     assert '"cluster_layers.0"' in dot and "loss" in dot and "grad" in dot
+    assert "tour" not in at.session_state  # drawn only when asked for
+    at.button_group(key="graph_view").set_value("The backward pass, step by step").run()
     frames = at.session_state["tour"][1]
     assert len(frames) > 5 and all(Path(f).read_text().lstrip().startswith("<") for f in frames)
     at.slider(key="tour_step").set_value(3).run()
