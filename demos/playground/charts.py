@@ -32,7 +32,8 @@ Spec = dict[str, Any]
 MAX_POINTS = 400  # per line: more would not show on a chart a few hundred pixels wide
 CLASS_COLOURS = [NEGATIVE_COLOUR, POSITIVE_COLOUR, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
-SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                  "#bcbd22", "#17becf"]  # enough for 6 hidden layers and the output
 
 
 def vega(spec: Spec, datasets: dict[str, pd.DataFrame], stretch: bool = True) -> Spec:

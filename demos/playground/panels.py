@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from viz.network import NEURON_CMAP, colour_range, neuron_maps
+from viz.network import colour_range, colourise, neuron_maps
 
 from . import autodiff, charts
 from .model_file import FILE_NAME, load_model, model_bytes
@@ -70,7 +70,7 @@ def activations_tab(run: Run) -> None:
         images, captions = [], []
         for j, values in enumerate(layer, 1):
             low, high = colour_range(values)
-            images.append(NEURON_CMAP((values[::-1] - low) / (high - low)))  # image rows go top down
+            images.append(colourise(values[::-1], low, high))  # image rows go top down
             captions.append(f"neuron {j}: {values.min():.2f} … {values.max():.2f}")
         st.image(images, caption=captions, width=120)
 
