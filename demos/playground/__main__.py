@@ -11,9 +11,13 @@ import sys
 
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app.py")
 DEFAULT_OPTIONS = [
+    # This machine only (pass --server.address 0.0.0.0 to share it): Streamlit then also skips
+    # looking up the machine's public address on the internet.
+    "--server.address", "localhost",
     # no usage statistics: the page makes no request beyond its own server
     "--browser.gatherUsageStats", "false",
     "--client.toolbarMode", "minimal",  # no "Deploy" button
+    "--server.showEmailPrompt", "false",  # Streamlit's first run would otherwise wait for an e-mail address
     # Streamlit runs a full garbage collection after every run of the page, half the server's
     # time per redraw here; the engine makes no reference cycles, so the usual GC is enough.
     "--runner.postScriptGC", "false",

@@ -1,5 +1,6 @@
-"""The Streamlit script of the playground: ``python -m demos.playground`` runs it
-(or ``streamlit run demos/playground/app.py``)."""
+"""The Streamlit script of the playground: ``python -m demos.playground`` runs it, with the
+server options listed in ``__main__.DEFAULT_OPTIONS`` (``streamlit run demos/playground/app.py``
+works too, without them: slower redraws, the page open to the network)."""
 
 import sys
 from pathlib import Path
