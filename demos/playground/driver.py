@@ -117,8 +117,14 @@ def epoch(page: Any) -> int:
 
 
 def play(page: Any) -> None:
-    """Click Play (or Pause: the same button), then move the mouse away from its tooltip."""
+    """Click Play, then move the mouse away from its tooltip."""
     page.locator(".st-key-play button").first.click()
+    page.mouse.move(1, 1)
+
+
+def pause(page: Any) -> None:
+    """Click Pause (Play's place while playing)."""
+    page.locator(".st-key-pause button").first.click()
     page.mouse.move(1, 1)
 
 

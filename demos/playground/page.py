@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from . import panels, sidebar
 from .ahead import TrainingAhead
@@ -83,16 +84,13 @@ def _current_run(upload: Upload | None) -> Run | None:
 
 
 # -------------------------------------------------------------------- controls (button callbacks)
-def _set_playing(play: bool) -> None:
-    """What the Play / Pause button says it does. Not a toggle: a click whose trigger reaches the
-    server twice (a rerun request merged with a timer's) must not undo itself."""
+# A click on a button can reach the server twice while the timer runs: once with the timer's
+# request for the fragment, once with its own request for the page. The buttons' keys change
+# with the state (Play / Pause, and Step and Reset while playing), so that the second delivery
+# finds no widget of that key left, and is dropped instead of acting again (a Pause that undid
+# itself as Play, a Step of two epochs).
+def _play() -> None:
     state = st.session_state
-    if not play:
-        state["playing"] = False
-        state["ahead"].stop()
-        return
-    if state["playing"]:
-        return
     run: Run = state["run"]
     if run.finished:  # "Train again": from new starting weights
         state["run"] = Run(run.settings, run.data)
@@ -100,10 +98,14 @@ def _set_playing(play: bool) -> None:
     state["ahead"].resume()
 
 
+def _pause() -> None:
+    st.session_state["playing"] = False
+    st.session_state["ahead"].stop()
+
+
 def _step() -> None:
     state = st.session_state
-    state["playing"] = False
-    state["ahead"].stop()
+    _pause()
     with state["lock"]:
         state["run"].advance(1)
 
@@ -111,12 +113,13 @@ def _step() -> None:
 def _reset() -> None:
     state = st.session_state
     run: Run = state["run"]
-    state["playing"] = False
-    state["ahead"].stop()
+    _pause()
     state["run"] = Run(run.settings, run.data)
 
 
 def _start_race() -> None:
+    if st.session_state["racing"]:
+        return
     run: Run = st.session_state["run"]
     st.session_state["race"] = Race(run.settings, run.data)
     st.session_state["racing"] = True
@@ -127,30 +130,33 @@ def _stop_race() -> None:
 
 
 def _controls(run: Run) -> None:
-    state = st.session_state
-    label, icon = (("Pause", "pause") if state["playing"] else ("Train again", "replay") if run.finished
-                   else ("Play", "play_arrow"))
+    playing = st.session_state["playing"]
+    suffix = "_while_playing" if playing else ""
     play, step, reset, note = st.columns([1.3, 1, 1, 5], vertical_alignment="center")
-    play.button(label, icon=f":material/{icon}:", on_click=_set_playing, args=(not state["playing"],),
-                type="primary", key="play", width="stretch", help="Train until the epoch target, redrawing as it goes.")
-    step.button("Step", icon=":material/skip_next:", on_click=_step, key="step", width="stretch",
-                help="Train one epoch.")
-    reset.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="reset", width="stretch",
+    if playing:
+        play.button("Pause", icon=":material/pause:", on_click=_pause, type="primary", key="pause", width="stretch")
+    else:
+        play.button("Train again" if run.finished else "Play", icon=":material/replay:" if run.finished else
+                    ":material/play_arrow:", on_click=_play, type="primary", key="play", width="stretch",
+                    help="Train until the epoch target, redrawing as it goes.")
+    step.button("Step", icon=":material/skip_next:", on_click=_step, key="step" + suffix, width="stretch",
+                help="Train one epoch (and pause).")
+    reset.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="reset" + suffix, width="stretch",
                  help="Back to the starting weights (from the seed); the settings stay.")
     note.caption("The address bar holds every setting: copy it to share this exact playground.")
 
 
 # -------------------------------------------------------------------- the live part
-def _live() -> None:
-    """Take one redraw's worth of training (when playing), draw the counters and the open tab,
-    and start the next chunk."""
+def _live(counters: DeltaGenerator, tab: str) -> None:
+    """Take one redraw's worth of training (when playing), draw the counters (in their place
+    above the tabs) and the open tab, and start the next chunk."""
     state = st.session_state
     state["ahead"].wait()  # outside the lock, which the thread needs
     with state["lock"]:
-        _train_and_draw()
+        _train_and_draw(counters, tab)
 
 
-def _train_and_draw() -> None:
+def _train_and_draw(counters: DeltaGenerator, tab: str) -> None:
     state = st.session_state
     if (state["playing"] or state["racing"]) != state["timer_on"]:
         st.rerun(scope="app")  # Play or a race was switched inside the fragment: the timer needs a full run
@@ -169,23 +175,20 @@ def _train_and_draw() -> None:
             state["racing"] = False
             st.rerun(scope="app")
 
-    panels.metrics(run)
-    if run.diverged:
-        st.error(run.diverged)
-    tabs = st.tabs(TABS, key="tab", on_change="rerun")
-    drawers = [
-        lambda: panels.decision_tab(run),
-        lambda: panels.activations_tab(run),
-        lambda: panels.dynamics_tab(run),
-        lambda: panels.graph_tab(run, state["playing"]),
-        lambda: panels.gradients_tab(run),
-        lambda: panels.race_tab(run, race, state["racing"], _start_race, _stop_race),
-        lambda: panels.model_tab(run),
-    ]
-    for tab, draw in zip(tabs, drawers):
-        if tab.open:  # only the open tab is computed
-            with tab:
-                draw()
+    with counters:
+        panels.metrics(run)
+        if run.diverged:
+            st.error(run.diverged)
+    drawers = {
+        "Decision boundary": lambda: panels.decision_tab(run),
+        "Hidden activations": lambda: panels.activations_tab(run),
+        "Weights & gradients": lambda: panels.dynamics_tab(run),
+        "Computation graph": lambda: panels.graph_tab(run, state["playing"]),
+        "Gradient check": lambda: panels.gradients_tab(run),
+        "Optimizers": lambda: panels.race_tab(run, race, state["racing"], _start_race, _stop_race),
+        "Model": lambda: panels.model_tab(run),
+    }
+    drawers[tab]()
     if state["playing"]:  # the next redraw's epochs, while the browser draws this one
         state["ahead"].start(run, min(settings.every, settings.epochs - run.epoch))
 
@@ -217,4 +220,8 @@ def main() -> None:
     _controls(run)
     live = state["playing"] or state["racing"]
     state["timer_on"] = live
-    st.fragment(_live, run_every=TICK_SECONDS if live else None)()
+    counters = st.container()  # filled by the fragment, above the tabs
+    for tab, name in zip(st.tabs(TABS, key="tab", on_change="rerun"), TABS):
+        if tab.open:  # only the open tab is computed, and redrawn while playing
+            with tab:
+                st.fragment(_live, run_every=TICK_SECONDS if live else None)(counters, name)

@@ -76,13 +76,13 @@ def test_play_trains_and_the_metrics_follow():
     at = start()
     first_loss = float(metric(at, "Training loss"))
     at.button(key="play").click().run()
-    assert at.session_state["playing"] and at.button(key="play").label == "Pause"
+    assert at.session_state["playing"] and at.button(key="pause").label == "Pause"
     assert metric(at, "Epoch") == "100 / 2,000"
     at.run()
     assert metric(at, "Epoch") == "200 / 2,000"
     loss = float(metric(at, "Training loss"))
     assert loss < first_loss and loss == pytest.approx(run_of(at).history.train_loss[199], abs=5e-5)
-    at.button(key="play").click().run()  # Pause: the chunk trained ahead stops at its epoch's end
+    at.button(key="pause").click().run()  # the chunk trained ahead stops at its epoch's end
     assert not at.session_state["playing"] and at.button(key="play").label == "Play"
     paused_at = metric(at, "Epoch")
     at.run()

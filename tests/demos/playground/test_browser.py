@@ -50,7 +50,7 @@ def test_play_in_chromium_moves_the_counter_draws_the_charts_and_pauses(tmp_path
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         assert charts.count() == 3  # the network, the loss curve, the boundary
         assert all(charts.nth(i).locator(".marks").count() >= 1 for i in range(3))
-        driver.play(page)  # Pause
+        driver.pause(page)
         page.get_by_role("button", name="Play").wait_for(timeout=30_000)
         page.wait_for_timeout(1000)  # the counter's last redraw may land just after the button's
         paused_at = driver.epoch(page)
