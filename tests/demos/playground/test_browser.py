@@ -47,9 +47,12 @@ def test_play_in_chromium_moves_the_counter_draws_the_charts_and_pauses(tmp_path
         assert "data=xor4" in page.url and "hidden=3" in page.url  # the state is in the address
         driver.play(page)
         driver.wait_for_epoch(page, 300, timeout=60)
-        charts = page.locator('[data-testid="stVegaLiteChart"]')
-        assert charts.count() == 3  # the network, the loss curve, the boundary
-        assert all(charts.nth(i).locator(".marks").count() >= 1 for i in range(3))
+        # the network, the loss curve and the boundary, each drawn (a redraw may be replacing one
+        # at any given instant: wait for the three, up to 10 s)
+        page.wait_for_function("""() => {
+            const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+            return charts.length === 3 && Array.from(charts).every(c => c.querySelector('.marks'));
+        }""", timeout=10_000)
         driver.pause(page)
         page.get_by_role("button", name="Play").wait_for(timeout=30_000)
         page.wait_for_timeout(1000)  # the counter's last redraw may land just after the button's
