@@ -215,7 +215,7 @@ def main() -> None:
 
     run = _current_run(upload)
     if run is None:
-        state["playing"] = False
+        _pause()
         return
     _controls(run)
     live = state["playing"] or state["racing"]
