@@ -26,7 +26,7 @@ from .settings import settings_from_query, settings_to_query
 from .sidebar import Upload
 from .training import Race, Run, structure
 
-TICK_SECONDS = 0.05  # a rerun is asked for this often; requests made while one runs are merged
+TICK_SECONDS = 0.02  # a rerun is asked for this often; requests made while one runs are merged into one
 TABS = ["Decision boundary", "Hidden activations", "Weights & gradients", "Computation graph", "Gradient check",
         "Optimizers", "Model"]
 _STATE_DEFAULTS = {"playing": False, "racing": False, "timer_on": False, "run": None, "run_key": None,
