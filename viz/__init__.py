@@ -7,7 +7,7 @@
 >>> viz.plots.plot_loss(history, path="loss.png")
 """
 
-from . import plots
+from . import network, plots
 from .graph import GraphDrawing, GraphTooLarge, draw_graph, render
 from .modules import record_modules
 from .plots import (
@@ -24,6 +24,6 @@ from .tour import backward_tour
 __all__ = [
     "draw_graph", "draw_program", "render", "backward_tour", "record_modules", "GraphDrawing", "GraphTooLarge",
     "RendererNotFound", "find_renderer",
-    "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
+    "network", "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
     "TrainingRecorder",
 ]
