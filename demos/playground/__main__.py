@@ -30,14 +30,31 @@ def command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", APP, *DEFAULT_OPTIONS, *args]
 
 
+def usage() -> str:
+    """What ``--help`` prints: how to start it, our defaults, where the other options are."""
+    pairs = [" ".join(DEFAULT_OPTIONS[i:i + 2]) for i in range(0, len(DEFAULT_OPTIONS), 2)]
+    return (
+        "usage: python -m demos.playground [STREAMLIT OPTIONS]\n\n"
+        "Start the playground's web server on http://localhost:8501 (Streamlit) and open it.\n"
+        "Every argument goes to `streamlit run`, after these defaults (an option given again wins):\n  "
+        + "\n  ".join(pairs)
+        + "\n\nExamples: --server.port 8502 (another port), --server.headless true (no browser opened).\n"
+        "All of Streamlit's options: python -m streamlit run --help"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "-h" in args or "--help" in args:
+        print(usage())
+        return 0
     try:
         import streamlit  # noqa: F401
     except ImportError:
         print("The playground needs Streamlit: python -m pip install -e \".[app]\"", file=sys.stderr)
         return 1
     try:
-        return subprocess.call(command(sys.argv[1:] if argv is None else argv))
+        return subprocess.call(command(args))
     except KeyboardInterrupt:
         return 0
 

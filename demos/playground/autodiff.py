@@ -50,7 +50,8 @@ def current_batch(run: Run) -> tuple[np.ndarray, np.ndarray]:
 def _step_loss(run: Run) -> Tensor:
     """Forward and backward of one step on the current batch, the graph kept for drawing."""
     X, y = current_batch(run)
-    loss = run.net.loss_function(run.net.forward(X), y)
+    with viz.record_modules(run.net):  # which operations each layer made, for the clusters
+        loss = run.net.loss_function(run.net.forward(X), y)
     loss.name = "loss"
     run.net.zero_grad()
     loss.backward(retain_graph=True)

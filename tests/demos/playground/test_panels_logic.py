@@ -99,6 +99,15 @@ def test_the_command_runs_streamlit_on_the_app_without_usage_statistics():
     assert line[-2:] == ["--server.port", "8600"] and "--browser.gatherUsageStats" in line
 
 
+def test_help_names_the_defaults_and_starts_nothing(capsys):
+    from demos.playground.__main__ import DEFAULT_OPTIONS, main
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m demos.playground")
+    assert all(option in out for option in DEFAULT_OPTIONS) and "--server.port" in out
+
+
 @pytest.mark.parametrize("query", ["", "?data=spiral&hidden=8,8&batch=10"])
 def test_benchmark_scenarios_parse(query):
     from demos.playground.settings import settings_from_query
