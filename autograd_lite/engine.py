@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .mode import _mode
-from .node import _FREED, Node, graph_done, last_change, track_graph
+from .mode import set_mode
+from .node import _FREED, Node, graph_done, last_change
 from .ops import astype, clone, sum_to
 from .primitive import tracer
 from .tensor import Tensor, _alias, _make
@@ -163,8 +163,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     wrap = _as_tensors if create_graph else _as_traced_all if tracing else None
     free = not retain_graph
     watermark = last_change.seq  # Nodes older than the latest in-place change get checked
-    prev, gc_was_on = _mode.enabled, gc.isenabled()
-    _mode.enabled = create_graph  # VJPs record a graph only when asked to
+    gc_was_on = gc.isenabled()
+    prev = set_mode(create_graph)  # VJPs record a graph only when asked to
     gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
     order = _collect(seeds, needed)
     try:
@@ -257,7 +257,7 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     finally:
         for leaf in leaves:
             leaf._pending = None
-        _mode.enabled = prev
+        set_mode(prev)
         if gc_was_on:
             gc.enable()
 
@@ -477,8 +477,6 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
         if trace is not None:
             trace.grad(leaf, g)
         _accumulate(leaf, g)
-    if create_graph:  # each leaf now refers to a graph that refers to the leaf: let the GC see it
-        track_graph(leaf.grad._node for leaf, _ in leaf_grads if leaf.grad._node is not None)
     graph_done()
 
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from .mode import _mode
-from .node import SHAPES, Node, _gc_untrack, horizon, next_seq
+from .mode import _mode, _off
+from .node import SHAPES, Node, defer, horizon, next_seq
 from .tensor import Tensor, _make
 
 VJP = Callable[..., Any]
@@ -121,7 +121,7 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     node.extra = None
     node.seq = seq = next_seq()
     if seq > horizon.seq:
-        _gc_untrack(node)
+        defer()
     t = _new(Tensor)
     t._data = out
     t._node = node
@@ -140,6 +140,7 @@ def _traced_numpy(prim: Primitive, operands: tuple, params: tuple) -> Any:
 #: numpy's scalar types that a 0-d tensor holds as they are
 _SCALARS = frozenset({np.float64, np.float32, np.int64, np.int32, np.bool_, np.uint8, np.int8, np.int16,
                       np.uint16, np.uint32, np.uint64})
+_ARRAY_OR_SCALAR = _SCALARS | {np.ndarray}  # what a binary operation's forward returns as it is
 
 
 def _scalar(out: Any) -> Any:
@@ -204,7 +205,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         px = x._node
         if px is None and x.requires_grad:
             px = x
-        if px is None or not differentiable or not _mode.enabled:
+        if px is None or not differentiable or (_off.count and not _mode.enabled):
             t = _make(out)
         else:
             t = record(prim, px, None, xd if save_inputs else xd.shape, params, out)
@@ -223,7 +224,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         px = x._node
         if px is None and x.requires_grad:
             px = x
-        if px is None or not differentiable or not _mode.enabled:
+        if px is None or not differentiable or (_off.count and not _mode.enabled):
             t = _make(out)
         else:
             t = record(prim, px, None, xd if save_inputs else xd.shape, (), out)
@@ -285,10 +286,9 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             raise _binary_error(name, xd, yd, e) from None
         except TypeError:  # a string, a None, an object numpy cannot compute with
             raise TypeError(f"{name}: cannot compute with operands of types {kind(x)} and {kind(y)}") from None
-        cls = out.__class__
-        if cls is not np.ndarray and cls not in _SCALARS:  # ufuncs give numpy scalars for 0-d results
+        if out.__class__ not in _ARRAY_OR_SCALAR:  # ufuncs give numpy scalars for 0-d results
             out = _scalar(out)
-        if (px is None and py is None) or not differentiable or not _mode.enabled:
+        if (px is None and py is None) or not differentiable or (_off.count and not _mode.enabled):
             t = _make(out)
         else:
             # record(), inlined: binary operations are most of every graph
@@ -314,7 +314,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             node.extra = None
             node.seq = seq = next_seq()
             if seq > horizon.seq:
-                _gc_untrack(node)
+                defer()
             t = _new(Tensor)
             t._data = out
             t._node = node
@@ -366,7 +366,7 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
             raise TypeError(f"{name}: cannot compute with operands of types "
                             f"{kind(condition)}, {kind(x)} and {kind(y)}") from None
         out = _scalar(out)
-        if (px is None and py is None) or not _mode.enabled:
+        if (px is None and py is None) or (_off.count and not _mode.enabled):
             t = _make(out)
         else:
             t = record(prim, px, py, c, None, out)
@@ -416,7 +416,7 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
     if not any_tensor:
         return out
     out = _scalar(out)
-    if not recorded or not _mode.enabled:
+    if not recorded or (_off.count and not _mode.enabled):
         t = _make(out)
     else:
         if prim.saves_inputs:

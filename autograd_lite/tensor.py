@@ -232,8 +232,6 @@ class Tensor:
                     f"grad: a gradient of dtype {value.dtype} for a {self.dtype} tensor; "
                     f"convert it first (value.astype({self.dtype.name!r}))"
                 )
-            if value._node is not None:  # a gradient with a graph refers back to us: let the GC see it
-                _node_module.track_graph([value._node])
             self._grad = value
             return
         try:

@@ -263,6 +263,34 @@ def test_grad_mode_is_thread_local():
     assert seen["enabled"] is True
 
 
+def test_each_thread_records_by_its_own_grad_mode():
+    # operations are what must follow the mode, not only is_grad_enabled(): the recording path
+    # reads the thread-local mode only while some thread has it off
+    x = Tensor(2.0, requires_grad=True)
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def off_thread():
+        with al.no_grad():
+            seen["off thread records"] = (x * 3).requires_grad
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=off_thread)
+    t.start()
+    inside.wait(5)
+    seen["main records while another thread is off"] = (x * 3).requires_grad
+    with al.no_grad():
+        seen["main off"] = (x * 3).requires_grad
+        with al.enable_grad():
+            seen["main on again"] = (x * 3).requires_grad
+    release.set()
+    t.join()
+    assert seen == {"off thread records": False, "main records while another thread is off": True,
+                    "main off": False, "main on again": True}
+    assert al.mode._off.count == 0 and (x * 3).requires_grad  # every switch undone, and counted so
+
+
 def test_a_failing_vjp_leaves_no_half_summed_gradient():
     boom = unary("boom", np.sin, lambda g, ans, x: 1 / 0)
     x = Tensor([1.0], requires_grad=True)
@@ -369,7 +397,6 @@ def test_training_loop_memory_is_flat():
     counts = {}
     gc.collect()
     gc.disable()  # reference counting alone must keep it flat: a cycle per step would show here
-    al.node.untrack_after(None)  # every Node stays visible to gc.get_objects(), which counts them
     try:
         for step in range(1, 10_001):
             loss = al.mse(((X @ W1 + b1).tanh() @ W2).sigmoid(), Y)
@@ -382,6 +409,5 @@ def test_training_loop_memory_is_flat():
                 counts[step] = (_live(Tensor), _live(Node))
     finally:
         gc.enable()
-        al.node.untrack_after(al.node.UNTRACK_DEFAULT)
     assert counts[1_000] == counts[10_000]
     assert counts[1_000][1] > 0  # the last step's graph (held by `loss`) is counted: the check can see Nodes
