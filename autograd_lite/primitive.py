@@ -121,7 +121,7 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     node.extra = None
     node.seq = seq = next_seq()
     if seq > horizon.seq:
-        defer()
+        defer(node)
     t = _new(Tensor)
     t._data = out
     t._node = node
@@ -314,7 +314,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             node.extra = None
             node.seq = seq = next_seq()
             if seq > horizon.seq:
-                defer()
+                defer(node)
             t = _new(Tensor)
             t._data = out
             t._node = node

@@ -32,7 +32,7 @@ def test_a_large_graph_makes_the_collector_look_less_often_until_backward(small_
     y = _chain(x, 50)
     assert gc.get_threshold() == old  # a small graph changes nothing
     y = _chain(y, 100)
-    assert gc.get_threshold() == (al.node.DEFERRED_THRESHOLD, *old[1:])
+    assert gc.get_threshold() == (*al.node.DEFERRED_THRESHOLDS, *old[2:])
     y.backward()
     assert gc.get_threshold() == old
     assert x.grad.item() == pytest.approx(1.0001 ** 150, rel=1e-12)
@@ -41,9 +41,19 @@ def test_a_large_graph_makes_the_collector_look_less_often_until_backward(small_
 def test_al_grad_puts_the_threshold_back_too(small_horizon):
     x = Tensor(1.0, requires_grad=True)
     y = _chain(x, 150)
-    assert gc.get_threshold()[0] == al.node.DEFERRED_THRESHOLD
+    assert gc.get_threshold()[:2] == al.node.DEFERRED_THRESHOLDS
     al.grad(y, x)
     assert gc.get_threshold() == small_horizon
+
+
+def test_a_large_graph_freed_without_backward_puts_the_threshold_back(small_horizon):
+    # an evaluation loop that forgot no_grad() never calls backward: its graphs are freed instead
+    y = _chain(Tensor(1.0, requires_grad=True), 150)
+    assert gc.get_threshold()[:2] == al.node.DEFERRED_THRESHOLDS
+    del y
+    assert gc.get_threshold() == small_horizon
+    y = _chain(Tensor(1.0, requires_grad=True), 150)  # and the next large graph raises it again
+    assert gc.get_threshold()[:2] == al.node.DEFERRED_THRESHOLDS
 
 
 def test_automatic_collection_switched_off_stays_off(small_horizon):
