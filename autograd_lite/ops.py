@@ -876,9 +876,13 @@ def _pad_function(x: Any, pad_width: Any) -> Tensor:
     """x surrounded by zeros: ``pad_width`` is an int (every side of every axis), or one
     (before, after) pair or int per axis, as numpy's ``np.pad``. The gradient is the inner part."""
     x = _t(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
     try:
-        pairs = tuple((int(a), int(b)) for a, b in widths)
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape {x.shape}: give an int, one "
+                         f"(before, after) pair, or {x.ndim} pairs (one per axis)") from None
+    try:
+        pairs = tuple((operator.index(a), operator.index(b)) for a, b in widths)  # 1.5 is refused, not cut
     except (TypeError, ValueError):
         raise ValueError(f"pad: pad_width must be integers, got {pad_width!r}") from None
     if any(a < 0 or b < 0 for a, b in pairs):
