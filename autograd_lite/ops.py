@@ -454,6 +454,8 @@ def _window_slices(index: Any, shape: tuple[int, ...], size: int) -> list[tuple[
         return None
     if not all(a.__class__ is np.ndarray and a.dtype.kind in "iu" and a.size for a in arrays):
         return None
+    if len(arrays) > builtins.max(a.ndim for a in arrays):  # fewer axes than arrays (x[rows, labels])
+        return None
     try:
         S = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -876,6 +878,10 @@ def _pad_function(x: Any, pad_width: Any) -> Tensor:
     """x surrounded by zeros: ``pad_width`` is an int (every side of every axis), or one
     (before, after) pair or int per axis, as numpy's ``np.pad``. The gradient is the inner part."""
     x = _t(x)
+    if (isinstance(pad_width, tuple) and len(pad_width) == x.ndim
+            and all(isinstance(p, tuple) and len(p) == 2 and all(type(a) is int and a >= 0 for a in p)
+                    for p in pad_width)):
+        return pad(x, pad_width)  # one (before, after) pair of ints per axis already: nothing to convert
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
     except ValueError:
