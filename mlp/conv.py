@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd_lite import Tensor
 
-from .im2col import avg_pool2d, check_images, conv2d, max_pool2d, pair
+from .im2col import check_images, convolve, pair, pool
 from .module import Module, Parameter, as_input
 
 
@@ -65,8 +65,8 @@ class Conv2D(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x)
-        check_images(repr(self), x.shape, self.kernel_size, self.padding, channels=self.in_channels)
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        check_images(self, x.shape, self.kernel_size, self.padding, channels=self.in_channels)
+        return convolve(x, self.weight, self.bias, self.stride, self.padding)
 
     def config(self) -> dict[str, Any]:
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -85,7 +85,7 @@ class Conv2D(Module):
 class _Pool(Module):
     """A window reduction over (N, C, H, W) inputs; stride None means the kernel (side by side)."""
 
-    reduce: Any
+    reduce: str
 
     def __init__(self, kernel_size: Any, stride: Any = None) -> None:
         super().__init__()
@@ -95,8 +95,8 @@ class _Pool(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x)
-        check_images(repr(self), x.shape, self.kernel_size)
-        return type(self).reduce(x, self.kernel_size, self.stride)
+        check_images(self, x.shape, self.kernel_size)
+        return pool(x, self.kernel_size, self.stride, self.reduce)
 
     def config(self) -> dict[str, Any]:
         return {"kernel_size": _setting(self.kernel_size), "stride": _setting(self.stride)}
@@ -113,13 +113,13 @@ class MaxPool2D(_Pool):
     gives it all to one. After a ReLU the ties are zeros, whose gradient the ReLU stops.
     """
 
-    reduce = staticmethod(max_pool2d)
+    reduce = "max"
 
 
 class AvgPool2D(_Pool):
     """The mean of each window (PyTorch's AvgPool2d without padding)."""
 
-    reduce = staticmethod(avg_pool2d)
+    reduce = "mean"
 
 
 class Flatten(Module):

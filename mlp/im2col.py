@@ -76,26 +76,32 @@ def window_indices(channels: int, height: int, width: int, kernel: Pair, stride:
     return index
 
 
-def check_images(owner: str, shape: tuple[int, ...], kernel: Pair, padding: Pair = (0, 0),
+def check_images(owner: Any, shape: tuple[int, ...], kernel: Pair, padding: Pair = (0, 0),
                  channels: int | None = None) -> None:
-    """Refuse, naming ``owner`` and the shapes, an input that is not (N, C, H, W), has the wrong
-    number of channels, or is smaller than the kernel (after padding)."""
+    """Refuse, naming ``owner`` (a layer, or a function's name) and the shapes, an input that is
+    not (N, C, H, W), has the wrong number of channels, or is smaller than the kernel (after
+    padding)."""
     if len(shape) != 4:
         hint = ""
         if len(shape) == 3:
             hint = "; one image? add the batch axis: x[None]"
         elif len(shape) == 2:
             hint = "; flat rows? reshape them to (batch, channels, height, width)"
-        raise ValueError(f"{owner}: expects a 4-d input (batch, channels, height, width), got shape {shape}{hint}")
+        raise ValueError(f"{_name(owner)}: expects a 4-d input (batch, channels, height, width), got shape "
+                         f"{shape}{hint}")
     if channels is not None and shape[1] != channels:
-        raise ValueError(f"{owner}: expects {channels} input channel{'s' * (channels != 1)}, got {shape[1]} "
+        raise ValueError(f"{_name(owner)}: expects {channels} input channel{'s' * (channels != 1)}, got {shape[1]} "
                          f"(input shape {shape})")
     (kh, kw), (ph, pw) = kernel, padding
     h, w = shape[2] + 2 * ph, shape[3] + 2 * pw
     if kh > h or kw > w:
         padded = f", {h}x{w} after padding" if ph or pw else ""
-        raise ValueError(f"{owner}: the {kh}x{kw} kernel is larger than the input's {shape[2]}x{shape[3]} images "
-                         f"(input shape {shape}{padded})")
+        raise ValueError(f"{_name(owner)}: the {kh}x{kw} kernel is larger than the input's {shape[2]}x{shape[3]} "
+                         f"images (input shape {shape}{padded})")
+
+
+def _name(owner: Any) -> str:
+    return owner if isinstance(owner, str) else repr(owner)  # a layer's repr only when there is an error
 
 
 def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
@@ -111,28 +117,33 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
         raise ValueError(f"conv2d: the weight must be 4-d (out_channels, in_channels, kh, kw), got shape "
                          f"{weight.shape}")
     f, c, kh, kw = weight.shape
-    (sh, sw), (ph, pw) = pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d", minimum=0)
-    check_images("conv2d", x.shape, (kh, kw), (ph, pw), channels=c)
+    stride, padding = pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d", minimum=0)
+    check_images("conv2d", x.shape, (kh, kw), padding, channels=c)
     if bias is not None and np.shape(bias) != (f,):
         raise ValueError(f"conv2d: the bias must have shape ({f},), one per output channel, got {np.shape(bias)}")
+    return convolve(x, weight, None if bias is None else as_input(bias), stride, padding)
+
+
+def convolve(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Pair, padding: Pair) -> Tensor:
+    """:func:`conv2d` on arguments already checked (Tensors, pairs): what ``Conv2D`` runs."""
+    f, c, kh, kw = weight.shape
+    (ph, pw) = padding
     if ph or pw:
         x = al.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     n, _, h, w = x.shape
-    channels, rows, cols = window_indices(c, h, w, (kh, kw), (sh, sw))
+    channels, rows, cols = window_indices(c, h, w, (kh, kw), stride)
     oh, ow = rows.shape[3], cols.shape[4]
     patches = x[:, channels, rows, cols]  # (N, C, kh, kw, OH, OW), in memory (C, kh, kw, OH, OW, N)
     matrix = patches.transpose((1, 2, 3, 4, 5, 0)).reshape(c * kh * kw, oh * ow * n)  # a view
     out = weight.reshape(f, c * kh * kw) @ matrix  # (F, OH OW N)
     if bias is not None:
-        out = out + as_input(bias).reshape(f, 1)
+        out = out + bias.reshape(f, 1)
     return out.reshape(f, oh, ow, n).transpose((3, 0, 1, 2))
 
 
-def _pool(name: str, reduce: str, x: Any, kernel_size: Any, stride: Any) -> Tensor:
-    x = as_input(x)
-    kernel = pair(kernel_size, "kernel_size", name)
-    stride = kernel if stride is None else pair(stride, "stride", name)
-    check_images(name, x.shape, kernel)
+def pool(x: Tensor, kernel: Pair, stride: Pair, reduce: str) -> Tensor:
+    """``reduce`` ("max" or "mean") over each window of x (N, C, H, W), arguments already
+    checked: what the pooling layers run."""
     n, c, h, w = x.shape
     (kh, kw), (sh, sw) = kernel, stride
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
@@ -143,6 +154,14 @@ def _pool(name: str, reduce: str, x: Any, kernel_size: Any, stride: Any) -> Tens
     else:  # overlapping (or gapped) windows: the convolution's gather
         windows, axes = x[(slice(None), *window_indices(c, h, w, kernel, stride))], (2, 3)
     return getattr(windows, reduce)(axis=axes)
+
+
+def _pool(name: str, reduce: str, x: Any, kernel_size: Any, stride: Any) -> Tensor:
+    x = as_input(x)
+    kernel = pair(kernel_size, "kernel_size", name)
+    stride = kernel if stride is None else pair(stride, "stride", name)
+    check_images(name, x.shape, kernel)
+    return pool(x, kernel, stride, reduce)
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None) -> Tensor:
