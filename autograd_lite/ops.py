@@ -460,10 +460,13 @@ def _window_slices(index: Any, shape: tuple[int, ...], size: int) -> list[tuple[
         S = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         return None
-    full = [np.broadcast_to(a if a.dtype.kind == "i" else a.astype(np.intp), S) for a in arrays]
+    # Each array as it was given (not broadcast: window indices are small, (1, kh, 1, OH, 1)),
+    # with axes of length 1 in front up to len(S); it varies only along its own longer axes.
+    compact = [(a if a.dtype.kind == "i" else a.astype(np.intp)).reshape((1,) * (len(S) - a.ndim) + a.shape)
+               for a in arrays]
     window_axes: list[int | None] = []
-    for a in full:
-        varying = [d for d in range(len(S)) if S[d] > 1 and not (np.diff(a, axis=d) == 0).all()]
+    for a in compact:
+        varying = [d for d in range(len(S)) if a.shape[d] > 1 and not (np.diff(a, axis=d) == 0).all()]
         window_axes.append(varying[-1] if varying else None)
     used = [w for w in window_axes if w is not None]
     if used != sorted(set(used)):
@@ -473,17 +476,18 @@ def _window_slices(index: Any, shape: tuple[int, ...], size: int) -> list[tuple[
         return None
     at_window_start = tuple(slice(0, 1) if d in used else slice(None) for d in range(len(S)))
     starts, steps = [], []
-    for a, w, extent in zip(full, window_axes, (S[d] if d is not None else 1 for d in window_axes)):
+    offset_shape = tuple(1 if d in used else S[d] for d in range(len(S)))
+    for a, w in zip(compact, window_axes):
         step = 1
         if w is not None:
             first = (0,) * len(S)
             step = int(a[first[:w] + (1,) + first[w + 1:]] - a[first])
-            position = np.arange(extent).reshape((-1,) + (1,) * (len(S) - 1 - w))
+            position = np.arange(S[w]).reshape((-1,) + (1,) * (len(S) - 1 - w))
             a = a - step * position  # the start, if a is a progression along w
         start = a[at_window_start]
         if step <= 0 or start.min() < 0 or not (a == start).all():
             return None
-        starts.append(start.reshape([S[d] for d in offset_axes]))
+        starts.append(np.broadcast_to(start, offset_shape).reshape([S[d] for d in offset_axes]))
         steps.append(step)
     trailing = (slice(None),) * (len(shape) - len(index))
     parts = []
