@@ -435,13 +435,16 @@ class NeuralNetwork(Module):
         """Each layer's output shape for a batch of one sample of ``input_shape`` (default: the
         network's ``input_shape``), from a trial forward without a graph. A layer that cannot
         take what the one before gives is refused, naming it and the shapes."""
+        return self._shapes(input_shape, "output_shapes()")
+
+    def _shapes(self, input_shape: Sequence[int] | None, caller: str) -> list[tuple[int, ...]]:
         shape = self.input_shape if input_shape is None else tuple(input_shape)
         if shape is None:
-            raise ValueError("output_shapes(): the network does not know its input's shape yet; give one sample's "
-                             "shape, e.g. output_shapes((1, 8, 8)) for 8x8 images of one channel")
+            raise ValueError(f"{caller}: the network does not know its input's shape yet; give one sample's shape, "
+                             "e.g. output_shapes((1, 8, 8)) for 8x8 images of one channel")
         with no_grad():
             trial = as_input(np.zeros((1, *shape), dtype=self.dtype))
-            return [tuple(out.shape) for out in run_checked(self.layers, trial, "output_shapes()", keep=True)]
+            return [tuple(out.shape) for out in run_checked(self.layers, trial, caller, keep=True)]
 
     def summary(self, input_shape: Sequence[int] | None = None) -> str:
         """A table of the layers, their output shapes and parameter counts (as Keras's).
@@ -451,7 +454,7 @@ class NeuralNetwork(Module):
         one, they are left as "?".
         """
         known = input_shape is not None or self.input_shape is not None
-        shapes = [batch_shape(s) for s in self.output_shapes(input_shape)] if known and self.layers else None
+        shapes = [batch_shape(s) for s in self._shapes(input_shape, "summary()")] if known and self.layers else None
         rows = [("#", "layer", "output shape", "parameters")]
         for i, layer in enumerate(self.layers):
             rows.append((str(i), repr(layer), shapes[i] if shapes else "?", f"{layer.num_parameters():,}"))

@@ -110,8 +110,10 @@ def test_an_incompatible_stack_is_refused_naming_the_layer_and_the_shapes(layers
     with pytest.raises(ValueError, match=message):
         net.train(X, y, epochs=1, learning_rate=0.1, verbose=False)
     assert all(np.array_equal(v, before[k]) for k, v in net.state_dict().items())
-    with pytest.raises(ValueError, match=message.replace("train", "output_shapes").replace("48", "1")):
+    with pytest.raises(ValueError, match=message.replace("train", "summary").replace("48", "1")):
         net.summary(input_shape=(1, 8, 8))
+    with pytest.raises(ValueError, match=message.replace("train", "output_shapes").replace("48", "1")):
+        net.output_shapes((1, 8, 8))
 
 
 def test_a_cnn_learns_from_four_dimensional_input():
