@@ -150,7 +150,8 @@ def cnn_network(dtype: type) -> NeuralNetwork:
     return net.astype(dtype)
 
 
-def digits_workload(dtype: type = np.float64, jitter: float = 0.0, samples: int | None = None) -> dict:
+def digits_workload(dtype: type = np.float64, jitter: float = 0.0, samples: int | None = None,
+                    peers: bool = True) -> dict:
     X, y = digits_data(dtype, jitter, samples)
     batches = [(X[i:i + BATCH], y[i:i + BATCH]) for i in range(0, len(X), BATCH)]
     start = start_parameters(dtype)
@@ -177,7 +178,7 @@ def digits_workload(dtype: type = np.float64, jitter: float = 0.0, samples: int 
     for name, compiled in (("mlp", False), ("mlp compiled", True)):
         impls[name] = _mlp_epoch(cnn_network(dtype), batches, compiled)
 
-    if torch is not None:
+    if torch is not None and peers:
         tdtype = torch.float64 if dtype == np.float64 else torch.float32
         model = torch.nn.Sequential(torch.nn.Conv2d(1, FILTERS, KERNEL, padding=PADDING), torch.nn.ReLU(),
                                     torch.nn.MaxPool2d(POOL), torch.nn.Flatten(),
@@ -217,7 +218,7 @@ def _mlp_epoch(net: NeuralNetwork, batches: list, compiled: bool):
 
 
 # ------------------------------------------------------------------------------------- conv
-def conv_workload(dtype: type = np.float64, batch: int = 32) -> dict:
+def conv_workload(dtype: type = np.float64, batch: int = 32, peers: bool = True) -> dict:
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal((batch, 3, 28, 28)).astype(dtype)
     W0 = (rng.standard_normal((16, 3, 3, 3)) * np.sqrt(2 / 27)).astype(dtype)
@@ -236,7 +237,7 @@ def conv_workload(dtype: type = np.float64, batch: int = 32) -> dict:
         return np.concatenate([x.grad.data.ravel(), W.grad.data.ravel(), b.grad.data, [np.sum(out.data * G)]])
 
     impls = {"numpy": numpy_conv, "autograd_lite": autograd_lite_conv}
-    if torch is not None:
+    if torch is not None and peers:
         Gt = torch.tensor(G)
 
         def torch_conv() -> np.ndarray:

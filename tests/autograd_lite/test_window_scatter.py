@@ -138,7 +138,7 @@ def window_like_index(draw):
     return (*(slice(None),) * lead, *arrays), shape, rng
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(window_like_index(), st.sampled_from([np.float64, np.float32]), st.sampled_from([0, 64]))
 def test_any_window_like_index_scatters_as_add_at(case, dtype, min_part):
     index, shape, rng = case
@@ -173,7 +173,7 @@ def test_overlapping_windows_add_up_their_gradients():
 
 def test_window_gather_matches_pytorch(rng):
     torch = pytest.importorskip("torch")
-    for (n, c, h, w, kernel, stride), dtype in itertools.product(CONV_CASES, (np.float64, np.float32)):
+    for (n, c, h, w, kernel, stride), dtype in itertools.product(CONV_CASES[:3], (np.float64, np.float32)):
         index = windows(c, h, w, kernel, stride)
         x0 = rng.standard_normal((n, c, h, w)).astype(dtype)
         out_shape = x0[(slice(None), *index)].shape

@@ -12,7 +12,7 @@ from .test_demos import written
 
 pytest.importorskip("sklearn")
 
-SMALL = ["--limit", "400", "--epochs", "3"]
+SMALL = ["--limit", "200", "--epochs", "2"]
 
 
 def table(out: str) -> dict[str, tuple[str, float, float]]:
@@ -33,13 +33,13 @@ def test_load_data_is_a_stratified_split_of_images_in_0_1():
 def test_small_run_prints_what_the_library_computes(tmp_path, capsys):
     assert digits.main(["--out", str(tmp_path), *SMALL]) == 0
     out = capsys.readouterr().out
-    assert "digits: 400 images of 8x8" in out and "320 to train, 80 to test" in out
+    assert "digits: 200 images of 8x8" in out and "160 to train, 40 to test" in out
     printed = table(out)
-    data = digits.load_data(0, 0.2, 400)  # the same training through the library, apart from the demo
+    data = digits.load_data(0, 0.2, 200)  # the same training through the library, apart from the demo
     for name, build, size in (("CNN", digits.build_cnn, 8), ("MLP", digits.build_mlp, 64)):
         np.random.seed(0)
         net = build(size)
-        history = net.train(data[0], data[2], epochs=3, learning_rate=0.01, batch_size=32, shuffle=True,
+        history = net.train(data[0], data[2], epochs=2, learning_rate=0.01, batch_size=32, shuffle=True,
                             optimizer=Adam, verbose=False)
         accuracy = net.evaluate(data[1], data[3], accuracy=True).accuracy
         assert printed[name] == (f"{net.num_parameters():,}", round(history[-1], 4), round(accuracy, 3)), name

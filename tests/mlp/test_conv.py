@@ -51,8 +51,9 @@ def conv_inputs(case, rng, dtype=np.float64):
 
 
 # ------------------------------------------------------------------------------ against PyTorch
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+@pytest.mark.parametrize(("case", "dtype"), [(c, np.float64) for c in CONV_CASES]
+                         + [pytest.param(c, np.float32, marks=[pytest.mark.slow] if i > 2 else [])
+                            for i, c in enumerate(CONV_CASES)], ids=str)
 def test_conv2d_matches_pytorch(case, dtype, rng):
     torch = pytest.importorskip("torch")
     x0, w0, b0 = conv_inputs(case, rng, dtype)
@@ -130,8 +131,8 @@ def test_layers_match_pytorch_modules(rng):
 
 
 # ------------------------------------------------------------------------------ central differences
-@pytest.mark.parametrize("case", [(1, 2, 4, 5, 2, 3, 1, 1), (2, 1, 5, 4, 2, (2, 3), 2, 0), (1, 2, 3, 3, 1, 2, 1, 1)],
-                         ids=str)
+@pytest.mark.parametrize("case", [(1, 2, 4, 5, 2, 3, 1, 1), (2, 1, 5, 4, 2, (2, 3), 2, 0),
+                                  pytest.param((1, 2, 3, 3, 1, 2, 1, 1), marks=pytest.mark.slow)], ids=str)
 @pytest.mark.parametrize("slice_path", [False, True], ids=["add.at", "slices"])
 def test_conv2d_gradcheck(case, slice_path, rng, monkeypatch):
     if slice_path:

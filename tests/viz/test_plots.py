@@ -103,7 +103,7 @@ def test_decision_boundary_regions_and_points_share_each_class_colour(three_clas
 
 @pytest.mark.parametrize(("units", "size", "grid"), [
     (6, (990, 720), (2, 3)),
-    (20, (1100, 960), (4, 5)),  # smaller panels beyond 16 units
+    pytest.param(20, (1100, 960), (4, 5), marks=pytest.mark.slow),  # smaller panels beyond 16 units
     pytest.param(64, (1760, 1920), (8, 8), marks=pytest.mark.slow),  # the 21,120-px strip of issue 12
 ])
 def test_hidden_activations_wrap_into_a_grid(units, size, grid, tmp_path):
