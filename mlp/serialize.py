@@ -9,7 +9,8 @@ The file holds every parameter under its name (``layers.0.weight``...) and, unde
 (``Module.config()``) and its repr; the loss likewise; the shape of one input sample when
 the network knows it; the parameters' dtype. ``from_file`` rebuilds the layers from that
 record (mlp's own layer classes, and those given in ``layers=``), without touching numpy's
-global random state, then loads the values. Files written before the record held the
+global random state, then loads the values. A loss_function that is not one of mlp's losses
+(a plain function) is not recorded: set it on the rebuilt network. Files written before the record held the
 settings (a list of layer reprs) still ``load`` into a network built by hand.
 """
 
