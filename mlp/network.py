@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -23,16 +22,12 @@ import numpy as np
 from autograd_lite import Tensor, no_grad
 from autograd_lite import compile as al_compile
 
-from . import serialize
-from .activations import Softmax
-from .loss import CrossEntropy, Loss
+from . import checks, serialize
+from .checks import Callback
+from .loss import Loss
 from .module import Module, as_input
 from .optimizers import SGD, Optimizer
 from .shapes import batch_shape, run_checked
-
-Callback = Callable[[int, float, "NeuralNetwork"], Any]
-
-_CHECK_ROWS = 4096  # rows per forward when train() checks the whole data set before the first step
 
 
 class Evaluation(NamedTuple):
@@ -176,7 +171,7 @@ class NeuralNetwork(Module):
         """The loss on (X, y), without recording any graph; with ``accuracy=True`` an
         ``Evaluation(loss, accuracy)``, accuracy being the fraction of samples whose predicted
         class (see ``predict``) is their target's (class indices, one-hot rows or 0/1 labels)."""
-        loss_fn = self._loss()
+        loss_fn = self.loss_for("evaluate()")
         with no_grad():
             out = self.forward(self._as_batch(X))
             loss = float(loss_fn(out, y).item())
@@ -252,7 +247,7 @@ class NeuralNetwork(Module):
         if y is None:
             raise TypeError("train(): no targets: give them after the inputs, train(X, y, epochs=..., "
                             "learning_rate=...)")
-        Xa, ya = self._check_data(X, y)
+        Xa, ya = checks.check_data(self, X, y)
         if epochs is None:
             raise TypeError("train(): give the number of passes over the data, epochs=... (a positive integer)")
         if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
@@ -261,9 +256,9 @@ class NeuralNetwork(Module):
             raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(compile, bool):
             raise TypeError(f"train(): compile must be True or False, got {compile!r}")
-        hooks = _callbacks(callbacks)
-        opt = self._make_optimizer(optimizer, learning_rate)
-        self._check_compatible(Xa, ya)
+        hooks = checks.callbacks_list(callbacks)
+        opt = checks.make_optimizer(self, optimizer, learning_rate)
+        checks.check_compatible(self, Xa, ya)
         self.optimizer = opt
 
         step = self._step_function(compile)
@@ -290,9 +285,9 @@ class NeuralNetwork(Module):
 
     def train_one_epoch(self, X: Any, y: Any, learning_rate: float) -> float:
         """One pass of per-sample SGD in data order (the seed's method); returns the mean loss."""
-        Xa, ya = self._check_data(X, y)
-        opt = self._make_optimizer(SGD, learning_rate)
-        self._check_compatible(Xa, ya)
+        Xa, ya = checks.check_data(self, X, y)
+        opt = checks.make_optimizer(self, SGD, learning_rate)
+        checks.check_compatible(self, Xa, ya)
         try:
             return self._run_epoch(Xa, ya, opt, 1, None, self._step_function(False))
         except _Diverged as d:
@@ -327,108 +322,11 @@ class NeuralNetwork(Module):
             total += value * len(xb)
         return total / n
 
-    def _loss(self) -> Loss:
+    def loss_for(self, caller: str) -> Loss:
+        """The loss_function, or a RuntimeError saying that ``caller`` needs one."""
         if self.loss_function is None:
-            raise RuntimeError("the network has no loss_function: NeuralNetwork(loss_function=MSE())")
+            raise RuntimeError(f"{caller}: the network has no loss_function: NeuralNetwork(loss_function=MSE())")
         return self.loss_function
-
-    def _make_optimizer(self, optimizer: Any, learning_rate: float | None) -> Optimizer:
-        if learning_rate is not None and (
-                not isinstance(learning_rate, (int, float, np.integer, np.floating)) or isinstance(learning_rate, bool)
-                or not 0 < learning_rate < math.inf):
-            raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
-        if isinstance(optimizer, Optimizer):
-            self._check_holds_our_parameters(optimizer)
-            if learning_rate is not None:
-                optimizer.lr = learning_rate
-            return optimizer
-        if learning_rate is None:
-            raise ValueError("train(): give a learning_rate (or an optimizer instance)")
-        cls = SGD if optimizer is None else optimizer
-        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
-            raise TypeError(f"train(): optimizer must be an Optimizer class or instance, got {optimizer!r}")
-        return cls(self.parameters(), lr=learning_rate)
-
-    def _check_holds_our_parameters(self, optimizer: Optimizer) -> None:
-        """An optimizer made over another network's parameters would step those and leave this
-        one untouched: refused. One that misses some of ours (made before the last add()?): warned."""
-        theirs = {id(p) for p in optimizer.params}
-        ours = list(self.named_parameters())
-        missing = [name for name, p in ours if id(p) not in theirs]
-        name = type(optimizer).__name__
-        if ours and len(missing) == len(ours):
-            raise ValueError(
-                f"train(): the optimizer {optimizer!r} was built over other parameters, none of this network's, so "
-                f"training would change nothing here; build it over this network's, {name}(net.parameters(), "
-                f"lr=...), or pass the class and a learning rate, optimizer={name}, learning_rate=..."
-            )
-        if missing:
-            warnings.warn(
-                f"train(): the optimizer {optimizer!r} does not hold {', '.join(missing)}: these will not be trained "
-                f"(if it was built before the last add(), build it again over net.parameters())",
-                stacklevel=4,  # the caller of train()
-            )
-
-    def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        self._loss()
-        if not self.layers:
-            raise RuntimeError("the network has no layers: add() some first")
-        Xa = np.asarray(X.data if isinstance(X, Tensor) else X)
-        ya = np.asarray(y.data if isinstance(y, Tensor) else y)
-        for name, a in (("X", Xa), ("y", ya)):
-            if a.dtype.kind not in "fiub":
-                raise TypeError(f"train(): {name} must hold numbers, got dtype {a.dtype}")
-        if Xa.ndim < 2:
-            raise ValueError(f"train(): X must have a samples axis and at least one more, shape (samples, features) "
-                             f"or (samples, channels, height, width), got shape {Xa.shape}; one feature per "
-                             "sample? reshape X to (samples, 1)")
-        if len(Xa) == 0:
-            raise ValueError("train(): X has no samples")
-        if ya.ndim == 0 or len(ya) != len(Xa):
-            n_y = len(ya) if ya.ndim else 0
-            raise ValueError(f"train(): X has {len(Xa)} samples but y has {n_y} (shapes {Xa.shape} and {ya.shape})")
-        dtype = self.dtype
-        Xa = Xa.astype(dtype, copy=False)
-        if ya.dtype.kind not in "iu":
-            ya = ya.astype(dtype, copy=False)
-        for name, a in (("X", Xa), ("y", ya)):
-            bad = ~np.isfinite(a) if a.dtype.kind == "f" else None
-            if bad is not None and bad.any():
-                where = tuple(int(i) for i in np.argwhere(bad)[0])
-                raise ValueError(f"train(): {name} contains {a[where]} at index {where}; clean the data first")
-        return Xa, ya
-
-    def _check_compatible(self, X: np.ndarray, y: np.ndarray) -> None:
-        """The forward and the loss over all of X, without a graph, before the first step: the
-        first chunk layer by layer, so that a layer that cannot take what the one before gives is
-        named with the shapes; then whatever the loss refuses (a target of the wrong shape, a
-        class index out of range, a prediction outside [0, 1] for BCE) is refused with the
-        data's shapes, not a batch's."""
-        loss_fn = self._loss()
-        if isinstance(loss_fn, CrossEntropy) and isinstance(self.layers[-1], Softmax):
-            warnings.warn(
-                "train(): the last layer is a Softmax, and CrossEntropy applies softmax itself (it takes raw scores): "
-                "softmax is applied twice, which squeezes the outputs and slows learning; remove the last Softmax "
-                "(predict() then gives raw scores, and predict_proba() their softmax)",
-                stacklevel=3,  # the caller of train()
-            )
-        with no_grad():
-            first = run_checked(self.layers, as_input(X[:_CHECK_ROWS]), "train()").data
-            out = np.concatenate([first] + [self.forward(X[i:i + _CHECK_ROWS]).data
-                                            for i in range(_CHECK_ROWS, len(X), _CHECK_ROWS)])
-            try:
-                loss_fn(out, y)
-            except (ValueError, TypeError) as e:
-                if out.size == y.size and out.shape != y.shape:
-                    raise type(e)(
-                        f"train(): {loss_fn!r} cannot compare the network's output for X, shape {out.shape}, with y, "
-                        f"shape {y.shape}: reshape y to {out.shape}, e.g. y.reshape{out.shape}"
-                    ) from None
-                raise type(e)(
-                    f"train(): {loss_fn!r} refused the network's output for X, shape {out.shape}, and y, shape "
-                    f"{y.shape}: {e}"
-                ) from None
-        self.input_shape = X.shape[1:]
 
     # ------------------------------------------------------------------ description
     def output_shapes(self, input_shape: Sequence[int] | None = None) -> list[tuple[int, ...]]:
@@ -501,21 +399,6 @@ class NeuralNetwork(Module):
         >>> same = NeuralNetwork.from_file("model.npz")
         """
         return serialize.from_file(cls, path, layers)
-
-
-def _callbacks(callbacks: Any) -> list[Callback]:
-    if callbacks is None:
-        return []
-    hooks = [callbacks] if callable(callbacks) else callbacks
-    try:
-        hooks = list(hooks)
-    except TypeError:
-        hooks = None
-    if hooks is None or not all(callable(h) for h in hooks):
-        raise TypeError(
-            f"train(): callbacks must be a function f(epoch, loss, network) or a list of them, got {callbacks!r}"
-        )
-    return hooks
 
 
 class _Diverged(Exception):
