@@ -401,12 +401,102 @@ def _is_basic_index(index: Any) -> bool:
 
 
 def _scatter_add_forward(g: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Zeros of ``shape`` with g added at ``index``: the adjoint of ``x[index]``.
+
+    A basic index reaches each place once: an assignment. An advanced one may reach a place
+    several times, and the gradients add up (``np.add.at``). A convolution's window gather
+    (``x[:, channels, rows, cols]``) is such an index, and its adjoint is col2im: when the
+    index is a union of strided slices (see :func:`_window_slices`) the adds run slice by
+    slice, in numpy's vectorised ``+=``, many times faster than ``np.add.at``'s loop over
+    elements, and exactly equal to it: every place receives the same terms in the same order.
+    """
     out = np.zeros(shape, dtype=g.dtype if g.dtype.kind == "f" else np.float64)
     if _is_basic_index(index):
         out[index] = g
-    else:
+        return out
+    windows = _window_slices(index, shape, g.size)
+    if windows is None:
         np.add.at(out, index, g)  # repeated indices accumulate
+        return out
+    for g_part, out_part in windows:
+        out[out_part] += g[g_part]
     return out
+
+
+_MIN_WINDOW_PART = 64  # elements per slice on average: below that, np.add.at's one loop is the cheaper way
+
+
+def _window_slices(index: Any, shape: tuple[int, ...], size: int) -> list[tuple[tuple, tuple]] | None:
+    """``index`` as (part of g, strided slices of the output) pairs, each part hitting every
+    place at most once; None when the index is not of that kind.
+
+    The kind: full slices, then integer arrays a_1..a_m (adjacent, so g's axes are the
+    slices', then the arrays' broadcast shape S, then the trailing slices'), where each
+    array that varies is, along one axis of S (its *window axis*, the last axis along which
+    it varies; each array its own, in increasing order), an arithmetic progression with a
+    positive step, from a start that depends only on the axes of S that are no array's window
+    axis (the *offset axes*). For a convolution, rows = i + s * oh: the window axis is oh, the
+    offset axis i. Then for each offset coordinate o, the index picks, along the axis of a_k,
+    the slice ``start_k(o) :: step_k`` (a constant array, an integer), distinct places.
+
+    Order (why the sums equal ``np.add.at``'s bit for bit): np.add.at adds the terms of each
+    place in the C order of S; two terms of one place differ in their offset coordinates
+    (within one part a place is reached once), and the parts run in the C order of those.
+    """
+    if not isinstance(index, tuple) or not 0 < len(index) <= len(shape):
+        return None
+    lead = next((i for i, v in enumerate(index) if not isinstance(v, slice)), len(index))
+    arrays = index[lead:]
+    if any(v != slice(None) for v in index[:lead]) or not arrays:
+        return None
+    if not all(a.__class__ is np.ndarray and a.dtype.kind in "iu" and a.size for a in arrays):
+        return None
+    if len(arrays) > builtins.max(a.ndim for a in arrays):  # fewer axes than arrays (x[rows, labels])
+        return None
+    try:
+        S = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        return None
+    # Each array as it was given (not broadcast: window indices are small, (1, kh, 1, OH, 1)),
+    # with axes of length 1 in front up to len(S); it varies only along its own longer axes.
+    compact = [(a if a.dtype.kind == "i" else a.astype(np.intp)).reshape((1,) * (len(S) - a.ndim) + a.shape)
+               for a in arrays]
+    window_axes: list[int | None] = []
+    for a in compact:
+        varying = [d for d in range(len(S)) if a.shape[d] > 1 and not (np.diff(a, axis=d) == 0).all()]
+        window_axes.append(varying[-1] if varying else None)
+    used = [w for w in window_axes if w is not None]
+    if used != sorted(set(used)):
+        return None
+    offset_axes = [d for d in range(len(S)) if d not in used]
+    if math.prod(S[d] for d in offset_axes) * _MIN_WINDOW_PART > size:
+        return None
+    at_window_start = tuple(slice(0, 1) if d in used else slice(None) for d in range(len(S)))
+    starts, steps = [], []
+    offset_shape = tuple(1 if d in used else S[d] for d in range(len(S)))
+    for a, w in zip(compact, window_axes):
+        step = 1
+        if w is not None:
+            first = (0,) * len(S)
+            step = int(a[first[:w] + (1,) + first[w + 1:]] - a[first])
+            position = np.arange(S[w]).reshape((-1,) + (1,) * (len(S) - 1 - w))
+            a = a - step * position  # the start, if a is a progression along w
+        start = a[at_window_start]
+        if step <= 0 or start.min() < 0 or not (a == start).all():
+            return None
+        starts.append(np.broadcast_to(start, offset_shape).reshape([S[d] for d in offset_axes]))
+        steps.append(step)
+    trailing = (slice(None),) * (len(shape) - len(index))
+    parts = []
+    for o in np.ndindex(*(S[d] for d in offset_axes)):
+        coordinate = dict(zip(offset_axes, o))
+        g_part = (slice(None),) * lead + tuple(coordinate.get(d, slice(None)) for d in range(len(S))) + trailing
+        out_part = []
+        for start, step, w in zip(starts, steps, window_axes):
+            begin = int(start[o])
+            out_part.append(begin if w is None else slice(begin, begin + step * S[w], step))
+        parts.append((g_part, (slice(None),) * lead + tuple(out_part) + trailing))
+    return parts
 
 
 def _index_put_forward(x: Any, v: Any, index: Any) -> np.ndarray:
@@ -798,9 +888,17 @@ def _pad_function(x: Any, pad_width: Any) -> Tensor:
     """x surrounded by zeros: ``pad_width`` is an int (every side of every axis), or one
     (before, after) pair or int per axis, as numpy's ``np.pad``. The gradient is the inner part."""
     x = _t(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
+    if (isinstance(pad_width, tuple) and len(pad_width) == x.ndim
+            and all(isinstance(p, tuple) and len(p) == 2 and all(type(a) is int and a >= 0 for a in p)
+                    for p in pad_width)):
+        return pad(x, pad_width)  # one (before, after) pair of ints per axis already: nothing to convert
     try:
-        pairs = tuple((int(a), int(b)) for a, b in widths)
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (x.ndim, 2)) if x.ndim else np.zeros((0, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape {x.shape}: give an int, one "
+                         f"(before, after) pair, or {x.ndim} pairs (one per axis)") from None
+    try:
+        pairs = tuple((operator.index(a), operator.index(b)) for a, b in widths)  # 1.5 is refused, not cut
     except (TypeError, ValueError):
         raise ValueError(f"pad: pad_width must be integers, got {pad_width!r}") from None
     if any(a < 0 or b < 0 for a, b in pairs):

@@ -6,14 +6,16 @@ for comparison.
 """
 
 from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .layers import Dense
 from .loss import BCE, MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .module import Module, Parameter
-from .network import NeuralNetwork, TrainingDiverged
+from .network import Evaluation, NeuralNetwork, TrainingDiverged
 from .optimizers import SGD, Adam, Optimizer, RMSProp
 
 __all__ = [
     "Module", "Parameter", "Dense", "Sigmoid", "ReLU", "Tanh", "Softmax",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten",
     "Loss", "MSE", "BCE", "BinaryCrossEntropy", "CrossEntropy",
-    "NeuralNetwork", "TrainingDiverged", "Optimizer", "SGD", "RMSProp", "Adam",
+    "NeuralNetwork", "TrainingDiverged", "Evaluation", "Optimizer", "SGD", "RMSProp", "Adam",
 ]

@@ -19,6 +19,9 @@ class Activation(Module):
     def forward(self, x: Any) -> Tensor:
         return type(self).fn(x if isinstance(x, Tensor) else as_input(x))
 
+    def config(self) -> dict[str, Any]:
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -50,6 +53,9 @@ class Softmax(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.softmax(x if isinstance(x, Tensor) else as_input(x), self.axis)
+
+    def config(self) -> dict[str, Any]:
+        return {"axis": self.axis}
 
     def __repr__(self) -> str:
         return f"Softmax(axis={self.axis})"

@@ -41,10 +41,16 @@ class Dense(Module):
             x = as_input(x)
         shape = x.shape
         if not shape or shape[-1] != self.input_size:
-            raise ValueError(
-                f"{self!r}: input has {shape[-1] if shape else 0} features (shape {shape}), expected {self.input_size}"
-            )
+            raise ValueError(f"{self!r}: expects {self.input_size} input features (the last axis), got "
+                             f"{shape[-1] if shape else 'a 0-d input'} (input shape {shape})")
         return affine(x, self.weight, self.bias)  # x @ W + b, as one primitive
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.input_size,)
+
+    def config(self) -> dict[str, Any]:
+        return {"input_size": self.input_size, "output_size": self.output_size}
 
     def __repr__(self) -> str:
         return f"Dense({self.input_size} -> {self.output_size})"

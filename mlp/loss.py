@@ -27,7 +27,12 @@ def _prediction(y: Any) -> Tensor:
 
 
 class Loss:
-    """A loss function. ``forward(y_true, y_pred)`` (seed order) or ``loss(y_pred, y_true)``."""
+    """A loss function. ``forward(y_true, y_pred)`` (seed order) or ``loss(y_pred, y_true)``.
+
+    A loss also says what the network's outputs mean: ``classes(output)`` (the predicted class
+    of each sample) and ``probabilities(output)`` (class probabilities), which
+    ``NeuralNetwork.predict(classes=True)``, ``predict_proba`` and ``evaluate(accuracy=True)`` use.
+    """
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
         raise NotImplementedError
@@ -35,6 +40,36 @@ class Loss:
     def __call__(self, y_pred: Any, y_true: Any) -> Tensor:
         """PyTorch's order: prediction first, target second."""
         return self.forward(y_true, y_pred)
+
+    def classes(self, output: np.ndarray) -> np.ndarray:
+        """Predicted classes: the largest output of each row (several outputs), or 1 where the
+        one output is at least 0.5 (a probability, as a final Sigmoid gives)."""
+        output = np.asarray(output)
+        if output.ndim >= 1 and output.shape[-1] > 1:
+            return output.argmax(axis=-1)
+        return (output.reshape(output.shape[:-1] if output.ndim > 1 else output.shape) >= 0.5).astype(np.int64)
+
+    def target_classes(self, y: Any, output_shape: tuple[int, ...]) -> np.ndarray:
+        """The classes of targets ``y``: class indices as they are, one-hot (or probability) rows
+        by their largest entry, one column of 0/1 labels as labels."""
+        y = np.asarray(y)
+        if y.shape == tuple(output_shape) and y.ndim >= 1 and y.shape[-1] > 1:
+            return y.argmax(axis=-1)
+        if y.shape == tuple(output_shape) and y.ndim >= 1:
+            y = y.reshape(y.shape[:-1])
+        return np.rint(y).astype(np.int64) if y.dtype.kind == "f" else y.astype(np.int64)
+
+    def probabilities(self, output: np.ndarray) -> np.ndarray:
+        """Class probabilities from the outputs; only losses whose outputs mean probabilities
+        (BCE) or scores of classes (CrossEntropy) define it."""
+        raise TypeError(
+            f"{self!r} does not make the network's outputs probabilities of classes; predict_proba needs a network "
+            "trained with CrossEntropy (raw scores of each class) or BCE (a Sigmoid's probabilities)"
+        )
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (what ``NeuralNetwork.save`` records)."""
+        return {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -57,6 +92,32 @@ class BCE(Loss):
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
         return F.bce(_prediction(y_pred), _target(y_true), eps=self.eps)
 
+    def classes(self, output: np.ndarray) -> np.ndarray:
+        """1 where the probability is at least 0.5: shape (samples,) for one output, one label
+        per output otherwise (multi-label)."""
+        output = np.asarray(output)
+        labels = (output >= 0.5).astype(np.int64)
+        return labels.reshape(labels.shape[:-1]) if output.ndim > 1 and output.shape[-1] == 1 else labels
+
+    def target_classes(self, y: Any, output_shape: tuple[int, ...]) -> np.ndarray:
+        y = np.asarray(y)
+        labels = (y >= 0.5).astype(np.int64)
+        return labels.reshape(labels.shape[:-1]) if y.ndim > 1 and y.shape[-1] == 1 else labels
+
+    def probabilities(self, output: np.ndarray) -> np.ndarray:
+        """One output p: the columns (1 - p, p), as scikit-learn's predict_proba; several
+        outputs (independent labels): each output's probability as it is."""
+        output = np.asarray(output)
+        if output.ndim > 1 and output.shape[-1] == 1:
+            return np.concatenate([1.0 - output, output], axis=-1)
+        return output
+
+    def config(self) -> dict[str, Any]:
+        return {"eps": self.eps}
+
+    def __repr__(self) -> str:
+        return "BCE()" if self.eps == 1e-12 else f"BCE(eps={self.eps})"
+
 
 BinaryCrossEntropy = BCE
 
@@ -69,3 +130,7 @@ class CrossEntropy(Loss):
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
         return F.cross_entropy(_prediction(y_pred), _target(y_true))
+
+    def probabilities(self, output: np.ndarray) -> np.ndarray:
+        """softmax of the scores along the class axis (the last)."""
+        return np.asarray(F.softmax(np.asarray(output), -1))

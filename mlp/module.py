@@ -20,14 +20,31 @@ import numpy as np
 
 from autograd_lite import Tensor, as_tensor
 
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def float_dtype(dtype: Any, owner: str) -> np.dtype:
+    """``dtype`` as float64 or float32; anything else is refused naming ``owner``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{owner}: the dtype must be float64 or float32, got {dtype!r}")
+    return dt
+
 
 class Parameter(Tensor):
-    """A Tensor that requires grad: a weight a layer learns. Its data is a float64 copy."""
+    """A Tensor that requires grad: a weight a layer learns. Its data is a copy, float32 when
+    given float32 values and float64 otherwise (as PyTorch's default is float32, ours is float64).
+    """
 
     __slots__ = ()
 
     def __init__(self, data: Any, name: str | None = None) -> None:
-        super().__init__(np.asarray(data, dtype=np.float64), requires_grad=True, name=name)
+        arr = np.asarray(data)
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+        super().__init__(arr.astype(dtype), requires_grad=True, name=name)
 
 
 def as_input(x: Any) -> Tensor:
@@ -138,6 +155,48 @@ class Module:
     def num_parameters(self) -> int:
         return sum(p.size for p in self.parameters())
 
+    def astype(self, dtype: Any) -> Module:
+        """Convert every parameter to ``dtype`` (float64 or float32), in place; gradients are
+        dropped. Returns the module. ``float()`` and ``double()`` are PyTorch's names."""
+        dt = float_dtype(dtype, f"{type(self).__name__}.astype()")
+        for p in self.parameters():
+            if p.dtype != dt:
+                p.data = p.data.astype(dt)
+            p.grad = None
+        return self
+
+    def float(self) -> Module:
+        """Every parameter as float32 (PyTorch's ``module.float()``)."""
+        return self.astype(np.float32)
+
+    def double(self) -> Module:
+        """Every parameter as float64 (PyTorch's ``module.double()``)."""
+        return self.astype(np.float64)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The parameters' dtype (float64 for a module without any); mixed dtypes are refused."""
+        dtypes = {p.dtype for p in self.parameters()}
+        if len(dtypes) > 1:
+            raise TypeError(f"{type(self).__name__}: parameters of several dtypes {sorted(map(str, dtypes))}; "
+                            "convert them all with .astype(np.float32) or .astype(np.float64)")
+        return dtypes.pop() if dtypes else np.dtype(np.float64)
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The shape of one sample this layer takes, when the layer alone fixes it (``Dense``:
+        ``(input_size,)``); None otherwise. ``NeuralNetwork.summary()`` starts from the first
+        layer's, when no input shape is given."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def config(self) -> dict[str, Any] | None:
+        """The constructor's arguments, as numbers, strings and lists: what rebuilds this layer
+        from a saved file (``NeuralNetwork.from_file``). None: the layer cannot be rebuilt so."""
+        return None
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter's values, by name."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
@@ -154,7 +213,7 @@ class Module:
         for name, p in params.items():
             if name not in state:
                 continue
-            value = np.asarray(state[name], dtype=np.float64)
+            value = np.asarray(state[name], dtype=p.dtype)  # the parameter keeps its dtype, as in PyTorch
             if value.shape != p.shape:
                 raise ValueError(
                     f"load_state_dict: {name} has shape {value.shape} in the state, {p.shape} in the model"

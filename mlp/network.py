@@ -12,31 +12,30 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
-import warnings
-import zipfile
-import zlib
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_lite import Tensor, no_grad
 from autograd_lite import compile as al_compile
-from autograd_lite.files import write_atomically
 
-from .activations import Softmax
-from .layers import Dense
-from .loss import CrossEntropy, Loss
+from . import checks, serialize
+from .checks import Callback
+from .loss import Loss
 from .module import Module, as_input
 from .optimizers import SGD, Optimizer
+from .shapes import batch_shape, run_checked
 
-Callback = Callable[[int, float, "NeuralNetwork"], Any]
 
-_ARCHITECTURE_KEY = "__architecture__"
-_CHECK_ROWS = 4096  # rows per forward when train() checks the whole data set before the first step
+class Evaluation(NamedTuple):
+    """What ``evaluate(X, y, accuracy=True)`` returns: the mean loss and the fraction of
+    samples whose predicted class is their target's."""
+
+    loss: float
+    accuracy: float
 
 
 def _on_an_instance(method: Callable[..., Any]) -> Any:
@@ -56,7 +55,8 @@ def _on_an_instance(method: Callable[..., Any]) -> Any:
                     f"{cls.__name__}.{method.__name__}() is called on a network, not on the class: build the network "
                     f"with the same layers first, then call net.{method.__name__}(path), e.g.\n"
                     f"    net = {cls.__name__}(loss_function=MSE()).add(Dense(2, 3)).add(Sigmoid())...\n"
-                    f"    net.{method.__name__}(path)"
+                    f"    net.{method.__name__}(path)\n"
+                    f"or rebuild the network from the file alone: {cls.__name__}.from_file(path)"
                 )
 
             return called_on_the_class
@@ -86,6 +86,19 @@ class NeuralNetwork(Module):
         self.layers: list[Module] = []
         self.loss_function = loss_function
         self.optimizer: Optimizer | None = None
+        self._input_shape: tuple[int, ...] | None = None
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The shape of one input sample: the one last trained on (or set, or read from a saved
+        file), else the first layer's own (``Dense``: ``(input_size,)``), else None."""
+        if self._input_shape is not None:
+            return self._input_shape
+        return self.layers[0].input_shape if self.layers else None
+
+    @input_shape.setter
+    def input_shape(self, shape: Sequence[int] | None) -> None:
+        self._input_shape = None if shape is None else tuple(int(n) for n in shape)
 
     @property
     def loss_function(self) -> Loss | None:
@@ -127,16 +140,55 @@ class NeuralNetwork(Module):
             out = layer(out)
         return out
 
-    def predict(self, X: Any) -> np.ndarray:
-        """The output for ``X`` as a numpy array, without recording any graph."""
-        with no_grad():
-            return self.forward(X).data
+    def _as_batch(self, X: Any) -> Any:
+        """Inputs in the parameters' dtype (a float32 network computes in float32)."""
+        if isinstance(X, Tensor):
+            return X
+        X = np.asarray(X)
+        return X.astype(self.dtype, copy=False) if X.dtype.kind in "fiub" else X
 
-    def evaluate(self, X: Any, y: Any) -> float:
-        """The loss on (X, y), without recording any graph."""
-        loss_fn = self._loss()
+    def predict(self, X: Any, classes: bool = False) -> np.ndarray:
+        """The output for ``X`` as a numpy array, without recording any graph.
+
+        With ``classes=True``, the predicted class of each sample instead, shape (samples,):
+        the index of the largest output, or for one output 1 where it is at least 0.5 (the
+        loss decides: with BCE each output is a label of its own).
+        """
         with no_grad():
-            return float(loss_fn(self.forward(X), y).item())
+            out = self.forward(self._as_batch(X)).data
+        if not classes:
+            return out
+        return self._classifier("predict(classes=True)").classes(out)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities for ``X``, shape (samples, classes): the softmax of the scores for
+        a CrossEntropy network; (1 - p, p) for a BCE network with one output p."""
+        with no_grad():
+            out = self.forward(self._as_batch(X)).data
+        return self._classifier("predict_proba()").probabilities(out)
+
+    def evaluate(self, X: Any, y: Any, accuracy: bool = False) -> float | Evaluation:
+        """The loss on (X, y), without recording any graph; with ``accuracy=True`` an
+        ``Evaluation(loss, accuracy)``, accuracy being the fraction of samples whose predicted
+        class (see ``predict``) is their target's (class indices, one-hot rows or 0/1 labels)."""
+        loss_fn = self.loss_for("evaluate()")
+        with no_grad():
+            out = self.forward(self._as_batch(X))
+            loss = float(loss_fn(out, y).item())
+        if not accuracy:
+            return loss
+        classifier = self._classifier("evaluate(accuracy=True)")
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        hits = classifier.classes(out.data) == classifier.target_classes(y, out.shape)
+        return Evaluation(loss, float(np.mean(hits)))
+
+    def _classifier(self, caller: str) -> Loss:
+        """The loss, which says what the outputs mean (classes, probabilities)."""
+        loss = self.loss_function
+        if not isinstance(loss, Loss):
+            raise TypeError(f"{caller}: the network's loss_function ({loss!r}) does not say what its outputs mean; "
+                            "give it a loss such as CrossEntropy() or BCE()")
+        return loss
 
     # ------------------------------------------------------------------ training
     def train(  # type: ignore[override]
@@ -157,7 +209,8 @@ class NeuralNetwork(Module):
         The defaults reproduce the seed: per-sample SGD (``batch_size=1``) in data order.
 
         Args:
-            X: inputs, shape (samples, features).
+            X: inputs, one row per sample: shape (samples, features) for Dense networks,
+                (samples, channels, height, width) for Conv2D ones; any shape the first layer takes.
             y: targets, one row per sample (class indices for CrossEntropy).
             epochs: passes over the data.
             learning_rate: the step size; may be omitted when ``optimizer`` is an instance.
@@ -171,10 +224,14 @@ class NeuralNetwork(Module):
                 optimizer steps eagerly, after it.
 
         Before the first step the data, the settings and the optimizer are checked, and the
-        network and the loss run once over all of X without a graph, so that whatever the loss
-        refuses (a target of the wrong shape, a class index out of range, a BCE prediction
-        outside [0, 1]) is refused with the data's shapes. A Softmax last, before CrossEntropy,
-        warns (softmax twice); so does an optimizer instance that misses some parameters.
+        network and the loss run once over all of X without a graph: a layer that cannot take
+        what the one before gives is named with the shapes, and whatever the loss refuses (a
+        target of the wrong shape, a class index out of range, a BCE prediction outside
+        [0, 1]) is refused with the data's shapes. A Softmax last, before CrossEntropy, warns
+        (softmax twice); so does an optimizer instance that misses some parameters.
+
+        X is converted to the parameters' dtype: after ``net.astype(np.float32)`` (or
+        ``net.float()``) the whole step, forward, backward and update, runs in float32.
 
         Raises:
             ValueError: for bad data or settings (or an optimizer over another network's
@@ -190,7 +247,7 @@ class NeuralNetwork(Module):
         if y is None:
             raise TypeError("train(): no targets: give them after the inputs, train(X, y, epochs=..., "
                             "learning_rate=...)")
-        Xa, ya = self._check_data(X, y)
+        Xa, ya = checks.check_data(self, X, y)
         if epochs is None:
             raise TypeError("train(): give the number of passes over the data, epochs=... (a positive integer)")
         if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
@@ -199,9 +256,9 @@ class NeuralNetwork(Module):
             raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(compile, bool):
             raise TypeError(f"train(): compile must be True or False, got {compile!r}")
-        hooks = _callbacks(callbacks)
-        opt = self._make_optimizer(optimizer, learning_rate)
-        self._check_compatible(Xa, ya)
+        hooks = checks.callbacks_list(callbacks)
+        opt = checks.make_optimizer(self, optimizer, learning_rate)
+        checks.check_compatible(self, Xa, ya)
         self.optimizer = opt
 
         step = self._step_function(compile)
@@ -228,9 +285,9 @@ class NeuralNetwork(Module):
 
     def train_one_epoch(self, X: Any, y: Any, learning_rate: float) -> float:
         """One pass of per-sample SGD in data order (the seed's method); returns the mean loss."""
-        Xa, ya = self._check_data(X, y)
-        opt = self._make_optimizer(SGD, learning_rate)
-        self._check_compatible(Xa, ya)
+        Xa, ya = checks.check_data(self, X, y)
+        opt = checks.make_optimizer(self, SGD, learning_rate)
+        checks.check_compatible(self, Xa, ya)
         try:
             return self._run_epoch(Xa, ya, opt, 1, None, self._step_function(False))
         except _Diverged as d:
@@ -265,145 +322,61 @@ class NeuralNetwork(Module):
             total += value * len(xb)
         return total / n
 
-    def _loss(self) -> Loss:
+    def loss_for(self, caller: str) -> Loss:
+        """The loss_function, or a RuntimeError saying that ``caller`` needs one."""
         if self.loss_function is None:
-            raise RuntimeError("the network has no loss_function: NeuralNetwork(loss_function=MSE())")
+            raise RuntimeError(f"{caller}: the network has no loss_function: NeuralNetwork(loss_function=MSE())")
         return self.loss_function
 
-    def _make_optimizer(self, optimizer: Any, learning_rate: float | None) -> Optimizer:
-        if learning_rate is not None and (
-                not isinstance(learning_rate, (int, float, np.integer, np.floating)) or isinstance(learning_rate, bool)
-                or not 0 < learning_rate < math.inf):
-            raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
-        if isinstance(optimizer, Optimizer):
-            self._check_holds_our_parameters(optimizer)
-            if learning_rate is not None:
-                optimizer.lr = learning_rate
-            return optimizer
-        if learning_rate is None:
-            raise ValueError("train(): give a learning_rate (or an optimizer instance)")
-        cls = SGD if optimizer is None else optimizer
-        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
-            raise TypeError(f"train(): optimizer must be an Optimizer class or instance, got {optimizer!r}")
-        return cls(self.parameters(), lr=learning_rate)
-
-    def _check_holds_our_parameters(self, optimizer: Optimizer) -> None:
-        """An optimizer made over another network's parameters would step those and leave this
-        one untouched: refused. One that misses some of ours (made before the last add()?): warned."""
-        theirs = {id(p) for p in optimizer.params}
-        ours = list(self.named_parameters())
-        missing = [name for name, p in ours if id(p) not in theirs]
-        name = type(optimizer).__name__
-        if ours and len(missing) == len(ours):
-            raise ValueError(
-                f"train(): the optimizer {optimizer!r} was built over other parameters, none of this network's, so "
-                f"training would change nothing here; build it over this network's, {name}(net.parameters(), "
-                f"lr=...), or pass the class and a learning rate, optimizer={name}, learning_rate=..."
-            )
-        if missing:
-            warnings.warn(
-                f"train(): the optimizer {optimizer!r} does not hold {', '.join(missing)}: these will not be trained "
-                f"(if it was built before the last add(), build it again over net.parameters())",
-                stacklevel=4,  # the caller of train()
-            )
-
-    def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        self._loss()
-        if not self.layers:
-            raise RuntimeError("the network has no layers: add() some first")
-        Xa = np.asarray(X.data if isinstance(X, Tensor) else X)
-        ya = np.asarray(y.data if isinstance(y, Tensor) else y)
-        for name, a in (("X", Xa), ("y", ya)):
-            if a.dtype.kind not in "fiub":
-                raise TypeError(f"train(): {name} must hold numbers, got dtype {a.dtype}")
-        if Xa.ndim != 2:
-            raise ValueError(f"train(): X must be 2-D (samples, features), got shape {Xa.shape}")
-        if len(Xa) == 0:
-            raise ValueError("train(): X has no samples")
-        if ya.ndim == 0 or len(ya) != len(Xa):
-            n_y = len(ya) if ya.ndim else 0
-            raise ValueError(f"train(): X has {len(Xa)} samples but y has {n_y} (shapes {Xa.shape} and {ya.shape})")
-        Xa = Xa.astype(np.float64, copy=False)
-        if ya.dtype.kind not in "iu":
-            ya = ya.astype(np.float64, copy=False)
-        for name, a in (("X", Xa), ("y", ya)):
-            bad = ~np.isfinite(a) if a.dtype.kind == "f" else None
-            if bad is not None and bad.any():
-                where = tuple(int(i) for i in np.argwhere(bad)[0])
-                raise ValueError(f"train(): {name} contains {a[where]} at index {where}; clean the data first")
-        return Xa, ya
-
-    def _check_compatible(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Dense sizes against the data, then the forward and the loss over all of it, without a
-        graph: whatever the loss refuses (a target of the wrong shape, a class index out of range,
-        a prediction outside [0, 1] for BCE) is refused before the first step, with the data's
-        shapes, not a batch's."""
-        features, source = X.shape[1], "the data has"
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                if layer.input_size != features:
-                    raise ValueError(
-                        f"layer {i} ({layer!r}) expects {layer.input_size} input features, but {source} {features}"
-                    )
-                features, source = layer.output_size, f"layer {i} gives"
-        loss_fn = self._loss()
-        if isinstance(loss_fn, CrossEntropy) and isinstance(self.layers[-1], Softmax):
-            warnings.warn(
-                "train(): the last layer is a Softmax, and CrossEntropy applies softmax itself (it takes raw scores): "
-                "softmax is applied twice, which squeezes the outputs and slows learning; remove the last Softmax "
-                "(predict() then gives raw scores: autograd_lite.softmax turns them into probabilities)",
-                stacklevel=3,  # the caller of train()
-            )
-        with no_grad():
-            out = np.concatenate([self.forward(X[i:i + _CHECK_ROWS]).data for i in range(0, len(X), _CHECK_ROWS)])
-            try:
-                loss_fn(out, y)
-            except (ValueError, TypeError) as e:
-                if out.size == y.size and out.shape != y.shape:
-                    raise type(e)(
-                        f"train(): {loss_fn!r} cannot compare the network's output for X, shape {out.shape}, with y, "
-                        f"shape {y.shape}: reshape y to {out.shape}, e.g. y.reshape{out.shape}"
-                    ) from None
-                raise type(e)(
-                    f"train(): {loss_fn!r} refused the network's output for X, shape {out.shape}, and y, shape "
-                    f"{y.shape}: {e}"
-                ) from None
-
     # ------------------------------------------------------------------ description
-    def summary(self) -> str:
-        """A table of the layers, their output shapes and parameter counts."""
+    def output_shapes(self, input_shape: Sequence[int] | None = None) -> list[tuple[int, ...]]:
+        """Each layer's output shape for a batch of one sample of ``input_shape`` (default: the
+        network's ``input_shape``), from a trial forward without a graph. A layer that cannot
+        take what the one before gives is refused, naming it and the shapes."""
+        return self._shapes(input_shape, "output_shapes()")
+
+    def _shapes(self, input_shape: Sequence[int] | None, caller: str) -> list[tuple[int, ...]]:
+        shape = self.input_shape if input_shape is None else tuple(input_shape)
+        if shape is None:
+            raise ValueError(f"{caller}: the network does not know its input's shape yet; give one sample's shape, "
+                             "e.g. output_shapes((1, 8, 8)) for 8x8 images of one channel")
+        with no_grad():
+            trial = as_input(np.zeros((1, *shape), dtype=self.dtype))
+            return [tuple(out.shape) for out in run_checked(self.layers, trial, caller, keep=True)]
+
+    def summary(self, input_shape: Sequence[int] | None = None) -> str:
+        """A table of the layers, their output shapes and parameter counts (as Keras's).
+
+        The shapes come from a trial forward of one sample of ``input_shape`` (default: the
+        network's ``input_shape``: the data last trained on, or the first layer's own); without
+        one, they are left as "?".
+        """
+        known = input_shape is not None or self.input_shape is not None
+        shapes = [batch_shape(s) for s in self._shapes(input_shape, "summary()")] if known and self.layers else None
         rows = [("#", "layer", "output shape", "parameters")]
-        features: int | str = "features"
         for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                features = layer.output_size
-            rows.append((str(i), repr(layer), f"(batch, {features})", f"{layer.num_parameters():,}"))
+            rows.append((str(i), repr(layer), shapes[i] if shapes else "?", f"{layer.num_parameters():,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = [f"NeuralNetwork: {len(self.layers)} layers, loss {self.loss_function!r}"]
         for r in rows:
             lines.append("  ".join([r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
                                     r[3].rjust(widths[3])]))
-        lines.append(f"Total parameters: {self.num_parameters():,}")
+        total = f"Total parameters: {self.num_parameters():,}"
+        lines.append(total if self.dtype == np.float64 else f"{total} ({self.dtype})")
+        if self.layers and not known:
+            lines.append("(output shapes: give one sample's shape, summary(input_shape=(1, 8, 8)), or train first)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"NeuralNetwork({', '.join(repr(layer) for layer in self.layers)}; loss={self.loss_function!r})"
 
-    def _architecture(self) -> list[str]:
-        return [repr(layer) for layer in self.layers]
-
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> str:
-        """Write the parameters and the architecture to ``path`` (.npz), atomically: the file is
-        written beside its destination, synced, then renamed over it. Returns the path."""
-        arrays = {name: p.data for name, p in self.named_parameters()}
-        arrays[_ARCHITECTURE_KEY] = np.array(json.dumps(self._architecture()))
-
-        def write(tmp: str) -> None:
-            with open(tmp, "wb") as f:  # a file object: np.savez would otherwise append ".npz"
-                np.savez(f, **arrays)
-
-        return write_atomically(path, write)
+        """Write the parameters and the architecture (every layer's class and settings, the
+        loss, the input shape, the dtype) to ``path`` (.npz), atomically: the file is written
+        beside its destination, synced, then renamed over it. Returns the path.
+        ``NeuralNetwork.from_file(path)`` rebuilds the network from it."""
+        return serialize.save(self, path)
 
     @_on_an_instance
     def load(self, path: str | os.PathLike) -> NeuralNetwork:
@@ -411,45 +384,21 @@ class NeuralNetwork(Module):
 
         Everything is read and checked before any parameter changes: a missing, corrupt or
         mismatched file raises and leaves the network as it was. Call it on a network built
-        with the same layers: ``net.load(path)``.
+        with the same layers: ``net.load(path)``; or rebuild one from the file alone with
+        ``NeuralNetwork.from_file(path)``.
         """
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"load(): no model file at {path!r}")
-        try:
-            if not os.path.isfile(path):
-                raise ValueError("it is a folder or a device, not a file")
-            with open(path, "rb") as fh:  # ours to close, whatever np.load makes of the file
-                if fh.read(4) != b"PK\x03\x04":
-                    raise ValueError("it is not a zip archive, as every .npz file is")
-                fh.seek(0)
-                with np.load(fh, allow_pickle=False) as f:
-                    arrays = {k: np.array(f[k]) for k in f.files}
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
-            raise ValueError(f"load(): {path!r} is not a model file written by save() ({e})") from None
-        stored = arrays.pop(_ARCHITECTURE_KEY, None)
-        if stored is None:
-            raise ValueError(f"load(): {path!r} has no architecture record; it was not written by save()")
-        theirs, ours = json.loads(str(stored)), self._architecture()
-        if theirs != ours:
-            raise ValueError(f"load(): {path!r} holds a network {theirs}, this one is {ours}")
-        self.load_state_dict(arrays)
-        return self
+        return serialize.load(self, path)
 
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, layers: Mapping[str, type[Module]] | None = None) -> NeuralNetwork:
+        """The network saved in ``path``, rebuilt without building its architecture by hand:
+        its layers (mlp's layer classes, and your own given as ``layers={"Name": Class}``,
+        built from their ``config()``), loss, dtype, input shape and parameter values.
 
-def _callbacks(callbacks: Any) -> list[Callback]:
-    if callbacks is None:
-        return []
-    hooks = [callbacks] if callable(callbacks) else callbacks
-    try:
-        hooks = list(hooks)
-    except TypeError:
-        hooks = None
-    if hooks is None or not all(callable(h) for h in hooks):
-        raise TypeError(
-            f"train(): callbacks must be a function f(epoch, loss, network) or a list of them, got {callbacks!r}"
-        )
-    return hooks
+        >>> net.save("model.npz")
+        >>> same = NeuralNetwork.from_file("model.npz")
+        """
+        return serialize.from_file(cls, path, layers)
 
 
 class _Diverged(Exception):

@@ -8,6 +8,8 @@
 """
 
 from . import network, plots
+from .classifier import confusion_matrix, plot_confusion_matrix, plot_learning_curves, plot_misclassified
+from .cnn import feature_maps, plot_feature_maps, plot_filters
 from .graph import GraphDrawing, GraphTooLarge, draw_graph, render
 from .modules import record_modules
 from .plots import (
@@ -25,5 +27,6 @@ __all__ = [
     "draw_graph", "draw_program", "render", "backward_tour", "record_modules", "GraphDrawing", "GraphTooLarge",
     "RendererNotFound", "find_renderer",
     "network", "plots", "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "plot_weight_dynamics",
-    "TrainingRecorder",
+    "TrainingRecorder", "plot_filters", "plot_feature_maps", "feature_maps", "plot_confusion_matrix",
+    "confusion_matrix", "plot_misclassified", "plot_learning_curves",
 ]

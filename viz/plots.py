@@ -6,17 +6,22 @@ opens), returns it, and with ``path=`` also writes a PNG there, atomically. PNG 
 
 * ``plot_loss`` and ``plot_weight_dynamics``: 800 x 500 pixels;
 * ``plot_decision_boundary``: 700 x 600 pixels;
-* ``plot_hidden_activations``: 330 x 360 pixels per hidden unit (three units: 990 x 360).
+* ``plot_hidden_activations``: 330 x 360 pixels per hidden unit in one row for up to four
+  units (three units: 990 x 360); more units wrap into a grid of at most eight columns, with
+  panels of 220 x 240 pixels beyond sixteen units (64 units: 8 x 8 panels, 1760 x 1920).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from autograd_lite.files import write_atomically
@@ -25,14 +30,28 @@ DPI = 100
 LOSS_SIZE = (8.0, 5.0)
 BOUNDARY_SIZE = (7.0, 6.0)
 UNIT_PANEL_PIXELS = (330, 360)  # whole pixels: 3.3 in * 3 units would round down to 989
+SMALL_UNIT_PANEL_PIXELS = (220, 240)  # beyond SMALL_PANELS_AFTER units
+SMALL_PANELS_AFTER = 16
+MAX_UNIT_COLUMNS = 8
 WEIGHTS_SIZE = (8.0, 5.0)
 
 POINT_COLOURS = ("#1f77b4", "#d62728")  # class 0 blue, class 1 red (as the boundary's colour map)
 BOUNDARY_CMAP = "RdBu_r"
 
 
-def _figure(size: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+def class_colours(n: int) -> list[Any]:
+    """One colour per class, the same in regions and points: blue and red for two classes (the
+    ends of the boundary's colour map), matplotlib's tab10 (tab20 beyond ten) for more."""
+    if n <= 2:
+        return list(POINT_COLOURS[:max(n, 1)])
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _figure(size: tuple[float, float], constrained: bool = True) -> Figure:
+    """A Figure of ``size`` inches at DPI; laid out by matplotlib's constrained layout, or by
+    hand (``constrained=False``: for grids of many panels, where that layout takes seconds)."""
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained" if constrained else None)
     FigureCanvasAgg(fig)
     return fig
 
@@ -63,12 +82,13 @@ def _labels(y: Any) -> np.ndarray:
     return y.reshape(-1).round().astype(int)
 
 
-def _scatter(ax: Any, X: np.ndarray, labels: np.ndarray) -> None:
+def _scatter(ax: Any, X: np.ndarray, labels: np.ndarray, colours: list[Any] | None = None) -> None:
+    """The points, coloured by class with ``colours`` (default: :func:`class_colours` of the labels)."""
+    colours = colours or class_colours(int(labels.max()) + 1)
     for cls in np.unique(labels):
         pts = X[labels == cls]
-        colour = POINT_COLOURS[int(cls) % 2] if labels.max() <= 1 else None
-        ax.scatter(pts[:, 0], pts[:, 1], s=60 if len(X) <= 20 else 25, c=colour, edgecolors="black",
-                   linewidths=0.8, label=f"class {cls}", zorder=3)
+        ax.scatter(pts[:, 0], pts[:, 1], s=60 if len(X) <= 20 else 25, color=colours[int(cls) % len(colours)],
+                   edgecolors="black", linewidths=0.8, label=f"class {cls}", zorder=3)
 
 
 def plot_loss(history: Sequence[float], path: str | os.PathLike | None = None, title: str = "Training loss",
@@ -96,7 +116,8 @@ def plot_loss(history: Sequence[float], path: str | os.PathLike | None = None, t
 def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike | None = None,
                            title: str = "Decision boundary", resolution: int = 200, margin: float = 0.5) -> Figure:
     """The model's output over a grid around the data (colour), the 0.5 level (black line),
-    and the data points coloured by class. With several outputs, the predicted class."""
+    and the data points coloured by class. With several outputs, the predicted class: each
+    class's region in a light shade of the colour its points have."""
     X = np.asarray(getattr(X, "data", X), dtype=float)
     xx, yy, points = _grid(X, resolution, margin)
     out = _predict(model, points)
@@ -108,11 +129,17 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
                              cmap=BOUNDARY_CMAP, alpha=0.85)
         ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
         fig.colorbar(filled, ax=ax, label="network output")
+        colours = None
     else:
+        classes = out.shape[1]
+        colours = class_colours(classes)
         zz = out.argmax(axis=1).reshape(xx.shape)
-        filled = ax.contourf(xx, yy, zz, levels=np.arange(out.shape[1] + 1) - 0.5, cmap="tab10", alpha=0.4)
-        fig.colorbar(filled, ax=ax, label="predicted class", ticks=range(out.shape[1]))
-    _scatter(ax, X, _labels(y))
+        # each grid cell coloured by its class: contourf would draw the labels between two
+        # classes (a thin band of class 1 between 0 and 2) where its interpolation passes them
+        filled = ax.pcolormesh(xx, yy, zz, cmap=ListedColormap(colours), vmin=-0.5, vmax=classes - 0.5,
+                               shading="nearest", alpha=0.35, rasterized=True)
+        fig.colorbar(filled, ax=ax, label="predicted class", ticks=range(classes))
+    _scatter(ax, X, _labels(y), colours)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
@@ -122,38 +149,55 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
 
 
 def _hidden_layers(model: Any, layer: int) -> list[Any]:
-    """The layers up to the activations that follow the ``layer``-th Dense (0-based)."""
+    """The layers up to the ``layer``-th layer with parameters (0-based) and the parameter-free
+    layers after it (its activation): a hidden layer, whatever the types."""
     layers = list(model.layers)
-    dense = [i for i, m in enumerate(layers) if hasattr(m, "output_size")]
-    if not 0 <= layer < len(dense):
+    learned = [i for i, m in enumerate(layers) if m.num_parameters()]
+    if not 0 <= layer < len(learned):
         raise ValueError(
-            f"plot_hidden_activations: layer must be in 0..{len(dense) - 1} (the Dense layers), got {layer}"
+            f"plot_hidden_activations: layer must be in 0..{len(learned) - 1} (the layers with parameters), got "
+            f"{layer}"
         )
-    end = dense[layer + 1] if layer + 1 < len(dense) else len(layers)
+    end = learned[layer + 1] if layer + 1 < len(learned) else len(layers)
     return layers[:end]
 
 
 def hidden_activations(model: Any, X: Any, layer: int = 0) -> np.ndarray:
-    """The outputs of the ``layer``-th hidden layer (its Dense and the activation after it) for X."""
+    """The outputs of the ``layer``-th hidden layer (its layer with parameters and the activation
+    after it) for X, one row per sample."""
     from autograd_lite import no_grad
 
     out = np.asarray(getattr(X, "data", X), dtype=float)
     with no_grad():
         for m in _hidden_layers(model, layer):
             out = m(out)
-    return np.asarray(out.data)
+    return np.asarray(out.data).reshape(len(out.data), -1)
 
 
 def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: str | os.PathLike | None = None,
                             resolution: int = 120, margin: float = 0.5) -> Figure:
     """One panel per unit of a hidden layer: its activation over the input plane, with the data
-    points on top. Shows how each unit cuts the plane, which the next layer recombines."""
+    points on top. Shows how each unit cuts the plane, which the next layer recombines.
+
+    Up to four units sit in one row; more wrap into a grid (at most eight columns), with
+    smaller panels beyond sixteen units (see the module docstring for the sizes)."""
     X = np.asarray(getattr(X, "data", X), dtype=float)
     xx, yy, points = _grid(X, resolution, margin)
     acts = hidden_activations(model, points, layer)
     units = acts.shape[1]
-    fig = _figure((UNIT_PANEL_PIXELS[0] * units / DPI, UNIT_PANEL_PIXELS[1] / DPI))
-    axes = fig.subplots(1, units, squeeze=False)[0]
+    columns = units if units <= 4 else min(MAX_UNIT_COLUMNS, math.ceil(math.sqrt(units)))
+    rows = math.ceil(units / columns)
+    panel = UNIT_PANEL_PIXELS if units <= SMALL_PANELS_AFTER else SMALL_UNIT_PANEL_PIXELS
+    width, height = panel[0] * columns, panel[1] * rows
+    fig = _figure((width / DPI, height / DPI), constrained=rows == 1)
+    if rows > 1:  # margins in pixels: labels left and below, the title above, the colour bar right
+        fig.subplots_adjust(left=55 / width, right=1 - 110 / width, bottom=45 / height, top=1 - 60 / height,
+                            wspace=0.15, hspace=0.3)
+    grid = fig.subplots(rows, columns, squeeze=False)
+    axes = list(grid.ravel()[:units])
+    for ax in grid.ravel()[units:]:
+        ax.set_visible(False)
+    small = units > SMALL_PANELS_AFTER
     lo, hi = float(acts.min()), float(acts.max())
     if lo >= 0.0 and hi <= 1.0:  # sigmoid units: the full [0, 1] range, comparable across panels
         lo, hi = 0.0, 1.0
@@ -163,13 +207,23 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
     for u, ax in enumerate(axes):
         image = ax.contourf(xx, yy, acts[:, u].reshape(xx.shape), levels=levels, cmap="viridis")
         _scatter(ax, X, labels)
-        ax.set_title(f"hidden unit {u + 1}")
-        ax.set_xlabel("$x_1$")
-        if u == 0:
+        ax.set_title(f"unit {u + 1}" if small else f"hidden unit {u + 1}", fontsize=9 if small else None)
+        if u // columns == rows - 1 or u + columns >= units:  # the bottom panel of each column
+            ax.set_xlabel("$x_1$")
+        else:
+            ax.tick_params(labelbottom=False)
+        if u % columns == 0:
             ax.set_ylabel("$x_2$")
+        else:
+            ax.tick_params(labelleft=False)
+        if small:
+            ax.tick_params(labelsize=7)
         ax.set_aspect("equal", adjustable="box")
-    fig.colorbar(image, ax=list(axes), label="activation", shrink=0.85)
-    fig.suptitle(f"Hidden layer {layer + 1} activations")
+    if rows == 1:
+        fig.colorbar(image, ax=axes, label="activation", shrink=0.85)
+    else:
+        fig.colorbar(image, cax=fig.add_axes((1 - 90 / width, 0.25, 16 / width, 0.5)), label="activation")
+    fig.suptitle(f"Hidden layer {layer + 1} activations", y=1 - 12 / (panel[1] * rows), va="top")
     _save(fig, path)
     return fig
 
@@ -232,8 +286,8 @@ class TrainingRecorder:
 
     Args:
         weights: which scalar weights to follow, as ``"layers.0.weight[0, 1]"`` strings
-            (parameter name and index). Default: every entry of the Dense weight matrices,
-            named ``W1[0,0]``, ``W2[1,0]``... (the first 12 if there are more).
+            (parameter name and index). Default: every entry of the layers' ``weight``
+            parameters, named ``W1[0,0]``, ``W2[1,0]``... (the first 12 if there are more).
         every: record every ``every`` epochs.
         X_for_activations: if given, the first hidden layer's activations on it are recorded too.
 
@@ -285,12 +339,13 @@ class TrainingRecorder:
                     )
                 readers.append((spec, lambda p=params[name], i=idx: float(p.data[i])))
             return readers
-        dense = [m for m in network.layers if hasattr(m, "output_size")]
-        for k, layer in enumerate(dense, 1):
-            w = layer.weight
+        weights = [p for name, p in network.named_parameters() if name.rsplit(".", 1)[-1] == "weight"]
+        for k, w in enumerate(weights, 1):
             for idx in np.ndindex(*w.shape):
                 readers.append((f"W{k}[{','.join(map(str, idx))}]", lambda p=w, i=idx: float(p.data[i])))
-        return readers[:12]
+                if len(readers) == 12:
+                    return readers
+        return readers
 
     def __call__(self, epoch: int, loss: float, network: Any) -> None:
         if self._readers is None:

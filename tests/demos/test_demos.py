@@ -9,13 +9,13 @@ import sys
 import numpy as np
 import pytest
 
-from demos import compare_gradients, graph, moons, xor
+from demos import compare_gradients, digits, graph, moons, xor
 from mlp import BCE, MSE, Adam, Dense, NeuralNetwork, ReLU, Sigmoid
 from mlp.datasets import make_moons
 from mlp.datasets import xor as xor_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEMOS = [xor, compare_gradients, graph, moons]
+DEMOS = [xor, compare_gradients, graph, moons, digits]
 
 
 def written(folder) -> dict[str, int]:

@@ -40,7 +40,8 @@ def test_layers_accept_lists_arrays_and_tensors(x):
 
 
 def test_dense_rejects_the_wrong_number_of_features():
-    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\): input has 5 features \(shape \(4, 5\)\), expected 2"):
+    with pytest.raises(ValueError, match=r"^Dense\(2 -> 3\): expects 2 input features \(the last axis\), got 5 \(input "
+                                         r"shape \(4, 5\)\)$"):
         Dense(2, 3)(np.ones((4, 5)))
 
 

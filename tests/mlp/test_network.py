@@ -185,7 +185,8 @@ def test_evaluate_and_summary():
     [
         (np.ones((4, 2)), np.ones((3, 1)), {}, r"X has 4 samples but y has 3"),
         (np.ones((4, 5)), np.ones((4, 1)), {},
-         r"layer 0 \(Dense\(2 -> 3\)\) expects 2 input features, but the data has 5"),
+         r"^train\(\): layer 0 \(Dense\(2 -> 3\)\) cannot take X: expects 2 input features \(the last axis\), got 5 "
+         r"\(input shape \(4, 5\)\)$"),
         (np.array([[0, 0], [np.nan, 1], [1, 0], [1, 1]]), np.ones((4, 1)), {}, r"X contains nan at index \(1, 0\)"),
         (np.ones((4, 2)), np.array([[0], [1], [np.inf], [0]]), {}, r"y contains inf at index \(2, 0\)"),
         (np.ones((4, 2)), np.ones((4, 1)), {"learning_rate": 0}, "learning_rate must be a positive number"),
@@ -196,7 +197,8 @@ def test_evaluate_and_summary():
          r"train\(\): MSE\(\) cannot compare the network's output for X, shape \(4, 1\), with y, shape \(4,\): "
          r"reshape y to \(4, 1\), e.g. y.reshape\(4, 1\)$"),
         (np.ones((4, 2)), np.ones((4, 1)), {"learning_rate": np.inf}, "learning_rate must be a positive number"),
-        (np.ones(4), np.ones((4, 1)), {}, r"X must be 2-D"),
+        (np.ones(4), np.ones((4, 1)), {}, r"X must have a samples axis and at least one more, shape \(samples, "
+                                          r"features\) or \(samples, channels, height, width\), got shape \(4,\)"),
     ],
     ids=["lengths", "input-size", "nan-X", "inf-y", "lr-zero", "lr-negative", "epochs-zero", "epochs-float",
          "target-shape", "lr-inf", "X-1d"],
@@ -331,7 +333,9 @@ def test_an_optimizer_missing_some_parameters_warns_and_names_them():
 
 def test_a_later_dense_mismatch_names_the_layer_before_it():
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(4, 1))
-    with pytest.raises(ValueError, match=r"layer 2 \(Dense\(4 -> 1\)\) expects 4 input features, but layer 0 gives 3"):
+    with pytest.raises(ValueError, match=r"^train\(\): layer 2 \(Dense\(4 -> 1\)\) cannot take the output of layer 1 "
+                                         r"\(Sigmoid\(\)\): expects 4 input features \(the last axis\), got 3 \(input "
+                                         r"shape \(4, 3\)\)$"):
         net.train(np.ones((4, 2)), np.ones((4, 1)), epochs=1, learning_rate=0.1)
 
 

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.image import imread
 
 import viz
-from mlp import MSE, Dense, NeuralNetwork, Sigmoid
+from mlp import MSE, Adam, CrossEntropy, Dense, NeuralNetwork, Sigmoid, Tanh
 from mlp.datasets import xor
 
 
@@ -71,3 +72,48 @@ def test_plots_need_two_dimensional_inputs(trained):
     net, _, _, _, _ = trained
     with pytest.raises(ValueError, match=r"2-D inputs"):
         viz.plot_decision_boundary(net, np.ones((4, 3)), np.ones((4, 1)))
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [1.5, 2.5]])
+    X = np.concatenate([rng.normal(c, 0.7, (30, 2)) for c in centres])
+    y = np.repeat(np.arange(3), 30)
+    np.random.seed(0)
+    net = NeuralNetwork(CrossEntropy()).add(Dense(2, 16)).add(Tanh()).add(Dense(16, 3))
+    net.train(X, y, epochs=100, learning_rate=0.02, batch_size=16, optimizer=Adam, verbose=False)
+    return net, X, y
+
+
+def test_decision_boundary_regions_and_points_share_each_class_colour(three_classes, tmp_path):
+    net, X, y = three_classes
+    fig = viz.plot_decision_boundary(net, X, y, path=tmp_path / "three.png")
+    assert png_size(tmp_path / "three.png") == (700, 600)
+    ax = fig.axes[0]
+    mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
+    points = {c.get_label(): c for c in ax.collections if isinstance(c, PathCollection)}
+    predicted = net.predict(X, classes=True)
+    assert np.mean(predicted == y) > 0.9
+    for cls in range(3):
+        region = mesh.cmap(mesh.norm(cls))  # the colour of the region predicted as cls
+        np.testing.assert_allclose(points[f"class {cls}"].get_facecolor()[0][:3], region[:3])
+    assert len({tuple(points[f"class {c}"].get_facecolor()[0]) for c in range(3)}) == 3
+
+
+@pytest.mark.parametrize(("units", "size", "grid"), [
+    (6, (990, 720), (2, 3)),
+    pytest.param(20, (1100, 960), (4, 5), marks=pytest.mark.slow),  # smaller panels beyond 16 units
+    pytest.param(64, (1760, 1920), (8, 8), marks=pytest.mark.slow),  # the 21,120-px strip of issue 12
+])
+def test_hidden_activations_wrap_into_a_grid(units, size, grid, tmp_path):
+    X, y = xor()
+    np.random.seed(0)
+    net = NeuralNetwork(MSE()).add(Dense(2, units)).add(Sigmoid()).add(Dense(units, 1))
+    fig = viz.plot_hidden_activations(net, X, y, path=tmp_path / "grid.png", resolution=30)
+    assert png_size(tmp_path / "grid.png") == size
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert len(panels) == units
+    rows = sorted({round(ax.get_position().y0, 3) for ax in panels})
+    columns = sorted({round(ax.get_position().x0, 3) for ax in panels})
+    assert (len(rows), len(columns)) == grid
