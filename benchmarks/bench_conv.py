@@ -31,30 +31,27 @@ the same round.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 
-if __name__ == "__main__":
-    _pre = argparse.ArgumentParser(add_help=False)
-    _pre.add_argument("--threads", type=int, default=1)
-    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # before numpy loads BLAS
-        os.environ[_var] = str(_pre.parse_known_args()[0].threads)
-
-import numpy as np  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
-import bench_training as driver  # noqa: E402  (measure, summarize, machine: one driver for every benchmark)
+import _harness as H  # noqa: E402  (measure, summarize, machine: one method for every benchmark)
+
+if __name__ == "__main__":
+    H.threads_from_argv()  # before numpy is imported: BLAS reads the thread count once
+
+import argparse  # noqa: E402
+
+import bench_training as driver  # noqa: E402  (its autograd_lite rows' SGD step)
+import numpy as np  # noqa: E402
 
 import autograd_lite as al  # noqa: E402
 from mlp import SGD, Conv2D, CrossEntropy, Dense, Flatten, MaxPool2D, NeuralNetwork, ReLU  # noqa: E402
 from mlp.im2col import conv2d, max_pool2d, window_indices  # noqa: E402
 
-torch = driver.torch
+torch = H.optional("torch")
 
 FILTERS, KERNEL, PADDING, POOL, CLASSES = 8, 3, 1, 2, 10
 BATCH, LR = 32, 0.05
@@ -269,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if torch is not None:
         torch.set_num_threads(args.threads)
-    report: dict = {"machine": driver.machine(), "threads": args.threads, "rounds": args.rounds,
+    report: dict = {"machine": H.machine(), "threads": args.threads, "rounds": args.rounds,
                     "numpy": np.__version__, "torch": getattr(torch, "__version__", None), "workloads": {}}
     print(f"machine: {report['machine']}; BLAS/torch threads: {args.threads}; {args.rounds} rounds")
     print(f"numpy {np.__version__}; torch {report['torch'] or 'not installed'}\n")
@@ -277,15 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         if name not in WORKLOADS:
             raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
         workload = WORKLOADS[name]()
-        summary = driver.summarize(driver.measure(workload, args.rounds))
+        summary = H.summarize(H.measure(workload["impls"], workload["calls"], args.rounds, label=name))
         report["workloads"][name] = {"unit": workload["unit"], "results": summary}
         print(f"{name} ({workload['unit']}):")
         for impl, s in summary.items():
-            print(f"  {impl:<14} {driver._fmt_time(s['median_s']):>10}  {s['ratio']:5.2f}x")
+            print(f"  {impl:<14} {H.fmt_time(s['median_s']):>10}  {s['ratio']:5.2f}x")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2)
-        print(f"\nfigures written to {args.json}")
+        H.write_json(args.json, report)
     return 0
 
 

@@ -175,4 +175,4 @@ def test_the_options_the_demos_readme_names_exist():
         named = set(re.findall(r"(--[\w-]+)", " ".join(re.findall(r"`([^`]*)`", body)))) | shared
         assert named <= options, f"demos.{name}: the README names {sorted(named - options)}"
         checked += len(named)
-    assert len(sections) // 2 == 5 and checked > 8
+    assert len(sections) // 2 == 6 and checked > 8
