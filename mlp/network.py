@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import functools
+import html
 import math
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -28,6 +30,41 @@ from .loss import Loss
 from .module import Module, as_input
 from .optimizers import SGD, Optimizer
 from .shapes import batch_shape, run_checked
+
+
+class _ProgressBar:
+    """tqdm's bar over the epochs, the loss in its postfix. The postfix is formatted only when
+    the bar may redraw (tqdm redraws at most every 0.1 s): a short epoch costs microseconds."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.next_label = 0.0
+        self.loss: float | None = None
+
+    def epoch_done(self, loss: float) -> None:
+        self.loss = loss
+        now = time.monotonic()
+        if now >= self.next_label:
+            self.bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
+            self.next_label = now + 0.1
+        self.bar.update(1)
+
+    def close(self) -> None:
+        """The last epoch's loss in the final picture of the bar, then close it."""
+        if self.loss is not None:
+            self.bar.set_postfix_str(f"loss {self.loss:.4g}", refresh=False)
+        self.bar.close()
+
+
+def _progress_bar(epochs: int, progress: bool | None) -> _ProgressBar | None:
+    """A bar over ``epochs`` (None: tqdm decides, by whether stderr is a terminal or a notebook)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is a dependency; without it (a bare copy of mlp/) there is no bar
+        return None
+    bar = tqdm(total=epochs, unit="epoch", desc="train", disable=None if progress is None else not progress,
+               leave=True, dynamic_ncols=True)
+    return None if bar.disable else _ProgressBar(bar)
 
 
 class Evaluation(NamedTuple):
@@ -200,9 +237,10 @@ class NeuralNetwork(Module):
         batch_size: int = 1,
         shuffle: bool = False,
         optimizer: Optimizer | type[Optimizer] | None = None,
-        verbose: bool = True,
+        verbose: bool = False,
         callbacks: Callback | Sequence[Callback] | None = None,
         compile: bool = False,  # noqa: A002  (PyTorch's and Keras's name for it)
+        progress: bool | None = None,
     ) -> list[float]:
         """Fit the network to (X, y); returns the mean loss of each epoch.
 
@@ -217,11 +255,15 @@ class NeuralNetwork(Module):
             batch_size: samples per step; the last batch may be smaller.
             shuffle: visit the samples in a new random order (numpy's global state) every epoch.
             optimizer: an Optimizer class (made with ``learning_rate``) or instance; SGD by default.
-            verbose: print the loss about ten times over the run.
+            verbose: print the loss about ten times over the run, as the seed did (in place of
+                the progress bar).
             callbacks: functions called as ``f(epoch, loss, network)`` after every epoch (epoch from 1).
             compile: run each step (forward, loss, backward) as a compiled program
                 (``autograd_lite.compile``): the same numbers, faster on small networks. The
                 optimizer steps eagerly, after it.
+            progress: a progress bar with the epoch, the loss and the time left (tqdm: a widget
+                in Jupyter, a text bar in a terminal). None (the default) shows it in a terminal
+                or a notebook, not where stderr goes to a file or a pipe, nor with ``verbose``.
 
         Before the first step the data, the settings and the optimizer are checked, and the
         network and the loss run once over all of X without a graph: a layer that cannot take
@@ -256,6 +298,8 @@ class NeuralNetwork(Module):
             raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(compile, bool):
             raise TypeError(f"train(): compile must be True or False, got {compile!r}")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"train(): progress must be True, False or None, got {progress!r}")
         hooks = checks.callbacks_list(callbacks)
         opt = checks.make_optimizer(self, optimizer, learning_rate)
         checks.check_compatible(self, Xa, ya)
@@ -265,22 +309,29 @@ class NeuralNetwork(Module):
         history: list[float] = []
         every = max(1, epochs // 10)
         width = len(str(epochs))
-        for epoch in range(1, epochs + 1):
-            order = np.random.permutation(len(Xa)) if shuffle else None
-            try:
-                mean = self._run_epoch(Xa, ya, opt, int(batch_size), order, step)
-            except _Diverged as d:
-                raise TrainingDiverged(
-                    f"training stopped at epoch {epoch} (step {d.step}): the loss became {d.value}. "
-                    "The weights are those from before this step; try a smaller learning rate.",
-                    epoch,
-                    history,
-                ) from None
-            history.append(mean)
-            for hook in hooks:
-                hook(epoch, mean, self)
-            if verbose and (epoch % every == 0 or epoch == 1):
-                print(f"epoch {epoch:>{width}}/{epochs}  loss {mean:.6f}", flush=True)
+        bar = None if verbose or progress is False else _progress_bar(epochs, progress)
+        try:
+            for epoch in range(1, epochs + 1):
+                order = np.random.permutation(len(Xa)) if shuffle else None
+                try:
+                    mean = self._run_epoch(Xa, ya, opt, int(batch_size), order, step)
+                except _Diverged as d:
+                    raise TrainingDiverged(
+                        f"training stopped at epoch {epoch} (step {d.step}): the loss became {d.value}. "
+                        "The weights are those from before this step; try a smaller learning rate.",
+                        epoch,
+                        history,
+                    ) from None
+                history.append(mean)
+                for hook in hooks:
+                    hook(epoch, mean, self)
+                if bar is not None:
+                    bar.epoch_done(mean)
+                elif verbose and (epoch % every == 0 or epoch == 1):
+                    print(f"epoch {epoch:>{width}}/{epochs}  loss {mean:.6f}", flush=True)
+        finally:
+            if bar is not None:
+                bar.close()
         return history
 
     def train_one_epoch(self, X: Any, y: Any, learning_rate: float) -> float:
@@ -349,23 +400,43 @@ class NeuralNetwork(Module):
 
         The shapes come from a trial forward of one sample of ``input_shape`` (default: the
         network's ``input_shape``: the data last trained on, or the first layer's own); without
-        one, they are left as "?".
+        one, they are left as "?". In Jupyter the network shows this table as HTML.
         """
+        title, rows, footer = self._summary_parts(input_shape)
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = [title]
+        for r in rows:
+            lines.append("  ".join([r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
+                                    r[3].rjust(widths[3])]))
+        return "\n".join(lines + footer)
+
+    def _summary_parts(self, input_shape: Sequence[int] | None) -> tuple[str, list[tuple[str, ...]], list[str]]:
+        """summary()'s title, rows (a header row first) and closing lines."""
         known = input_shape is not None or self.input_shape is not None
         shapes = [batch_shape(s) for s in self._shapes(input_shape, "summary()")] if known and self.layers else None
         rows = [("#", "layer", "output shape", "parameters")]
         for i, layer in enumerate(self.layers):
             rows.append((str(i), repr(layer), shapes[i] if shapes else "?", f"{layer.num_parameters():,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines = [f"NeuralNetwork: {len(self.layers)} layers, loss {self.loss_function!r}"]
-        for r in rows:
-            lines.append("  ".join([r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
-                                    r[3].rjust(widths[3])]))
         total = f"Total parameters: {self.num_parameters():,}"
-        lines.append(total if self.dtype == np.float64 else f"{total} ({self.dtype})")
+        footer = [total if self.dtype == np.float64 else f"{total} ({self.dtype})"]
         if self.layers and not known:
-            lines.append("(output shapes: give one sample's shape, summary(input_shape=(1, 8, 8)), or train first)")
-        return "\n".join(lines)
+            footer.append("(output shapes: give one sample's shape, summary(input_shape=(1, 8, 8)), or train first)")
+        return f"NeuralNetwork: {len(self.layers)} layers, loss {self.loss_function!r}", rows, footer
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view of the network: summary() as an HTML table."""
+        try:
+            title, rows, footer = self._summary_parts(None)
+        except ValueError as e:  # a layer refuses what the one before gives: say so in place of the table
+            return f"<pre>{html.escape(repr(self))}\n{html.escape(str(e))}</pre>"
+        cell = "padding: 1px 10px 1px 0; text-align: {}; font-family: monospace; font-size: 12px"
+        align = ("right", "left", "left", "right")
+        head = "".join(f'<th style="{cell.format(a)}">{html.escape(h)}</th>' for h, a in zip(rows[0], align))
+        body = "".join("<tr>" + "".join(f'<td style="{cell.format(a)}">{html.escape(v)}</td>' for v, a in zip(r, align))
+                       + "</tr>" for r in rows[1:])
+        notes = "".join(f"<div>{html.escape(line)}</div>" for line in footer)
+        return (f'<div class="autograd-lite-network"><div><b>{html.escape(title)}</b></div>'
+                f'<table style="border-collapse: collapse"><tr>{head}</tr>{body}</table>{notes}</div>')
 
     def __repr__(self) -> str:
         return f"NeuralNetwork({', '.join(repr(layer) for layer in self.layers)}; loss={self.loss_function!r})"

@@ -196,7 +196,8 @@ class Run:
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a blow-up is caught below, and said on the page
                 self.net.train(self.train_X, self.train_y, epochs=epochs, optimizer=self.opt,
-                               batch_size=self.settings.batch, verbose=False, callbacks=self._after_epoch)
+                               batch_size=self.settings.batch, verbose=False, progress=False,
+                               callbacks=self._after_epoch)
         except _Stopped:
             pass
         except (TrainingDiverged, _NotFinite):

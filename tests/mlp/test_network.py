@@ -164,12 +164,47 @@ def test_callbacks_receive_epoch_loss_and_network():
     assert all(n is net for _, _, n in seen)
 
 
-def test_verbose_prints_about_ten_lines_not_one_per_epoch(capsys):
+def test_verbose_prints_the_seeds_ten_lines_and_no_bar(capsys):
     X, y = xor()
-    xor_net().train(X, y, epochs=1000, learning_rate=0.1, batch_size=4)
-    lines = capsys.readouterr().out.strip().splitlines()
+    xor_net().train(X, y, epochs=1000, learning_rate=0.1, batch_size=4, verbose=True, progress=True)
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
     assert 10 <= len(lines) <= 11
     assert lines[-1].startswith("epoch 1000/1000  loss ")
+    assert err == ""
+
+
+def test_the_progress_bar_shows_epochs_loss_and_time_left(capsys):
+    X, y = xor()
+    history = xor_net().train(X, y, epochs=300, learning_rate=0.1, batch_size=4, progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    last = err.replace("\r", "\n").strip().splitlines()[-1]  # the bar's final state
+    assert last.startswith("train: 100%") and "300/300" in last and "epoch/s" in last
+    assert re.search(r"\[\d\d:\d\d<\d\d:\d\d", last)  # elapsed < left, as tqdm shows them
+    shown = float(re.search(r"loss ([0-9.e+-]+)", last).group(1))
+    assert shown == pytest.approx(history[-1], rel=1e-3)  # the loss of the last epoch, to the digits shown
+
+
+def test_by_default_no_bar_where_stderr_is_not_a_terminal(capsys):
+    X, y = xor()
+    xor_net().train(X, y, epochs=50, learning_rate=0.1)
+    assert capsys.readouterr() == ("", "")
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        xor_net().train(X, y, epochs=5, learning_rate=0.1, progress="yes")
+
+
+def test_jupyter_shows_the_summary_as_a_table():
+    X, y = xor()
+    net = xor_net()
+    net.train(X, y, epochs=1, learning_rate=0.1)
+    page = net._repr_html_()
+    assert page.count("<tr>") == 1 + 4  # the header and one row per layer
+    for text in ("Dense(2 -&gt; 3)", "Sigmoid()", "(batch, 3)", "(batch, 1)", "Total parameters: 13", "MSE()"):
+        assert text in page, text
+    broken = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Dense(4, 1))
+    broken.input_shape = (2,)
+    assert "cannot take" in broken._repr_html_()  # the reason, in place of a table
 
 
 def test_evaluate_and_summary():
