@@ -94,7 +94,7 @@ def screenshots(browser, url: str, folder: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--runs", type=int, default=3, help="page runs per scenario (default: %(default)s)")
     p.add_argument("--json", help="also write the figures to this file")
     p.add_argument("--screenshots", metavar="DIR", help="also write the README's two screenshots there")
