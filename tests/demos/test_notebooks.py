@@ -1,8 +1,9 @@
 """The course's notebooks stay true.
 
 Fast checks of the committed files: each was saved from one clean run (cells numbered 1, 2, 3...
-in order, no error, nothing on stderr), no cell prints a wall of text, every exercise has its
-check and a collapsed solution that the check accepts, and the READMEs link them.
+in order, no error, nothing on stderr, no widget such as train()'s progress bar), no cell prints
+a wall of text, every exercise has its check and a collapsed solution that the check accepts,
+and the READMEs link them.
 
 Slow (``--slow``, CI): each notebook runs top to bottom in a fresh kernel; the printed text of
 its cells tagged ``check`` must match the committed text (numbers to the last digit shown, as
@@ -26,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NOTEBOOKS = run.notebooks()
 NAMES = [p.name for p in NOTEBOOKS]
 MAX_LINES = 30  # of text per cell: more is a wall to scroll past
+WIDGET = "application/vnd.jupyter.widget-view+json"  # a live widget: static renderings show nothing or "HBox(...)"
 TOTAL_SECONDS = 120  # all notebooks, fresh kernels included, on 2 cores
 
 #: A few values each notebook must print, whatever is committed (the engine computes them).
@@ -83,6 +85,10 @@ def test_committed_outputs_come_from_one_clean_run(path):
             assert output.output_type != "error", f"cell {cell.execution_count} raised"
             assert not (output.output_type == "stream" and output.name == "stderr"), (
                 f"cell {cell.execution_count} wrote to stderr: {output.text[:200]}")
+            assert WIDGET not in output.get("data", {}), (
+                f"cell {cell.execution_count} shows a widget (train()'s progress bar?), which a saved notebook cannot "
+                "show: pass progress=False")
+    assert "widgets" not in nb.metadata, "widget state saved with the notebook: pass progress=False to train()"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
