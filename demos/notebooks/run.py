@@ -45,8 +45,10 @@ def execute(path: Path, timeout: int = TIMEOUT) -> tuple[object, float]:
             cell.outputs, cell.execution_count = [], None
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="notebook-") as cwd:
+        # coalesce_streams: a cell's printed text as one output, however the kernel happened to
+        # flush it (else the same text is saved in a different number of pieces from run to run)
         client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                         resources={"metadata": {"path": cwd}})
+                                         coalesce_streams=True, resources={"metadata": {"path": cwd}})
         client.execute()
     return nb, time.perf_counter() - start
 
