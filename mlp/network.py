@@ -16,6 +16,7 @@ import html
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -59,7 +60,9 @@ class _ProgressBar:
 def _progress_bar(epochs: int, progress: bool | None) -> _ProgressBar | None:
     """A bar over ``epochs`` (None: tqdm decides, by whether stderr is a terminal or a notebook)."""
     try:
-        from tqdm.auto import tqdm
+        with warnings.catch_warnings():  # in Jupyter without ipywidgets tqdm warns, then draws no bar
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
     except ImportError:  # tqdm is a dependency; without it (a bare copy of mlp/) there is no bar
         return None
     bar = tqdm(total=epochs, unit="epoch", desc="train", disable=None if progress is None else not progress,
