@@ -57,14 +57,24 @@ def seed(text: str) -> int:
 
 
 def folder(text: str) -> str:
-    """A folder to write into: it may not exist yet, but it may not be a file."""
-    if os.path.exists(text) and not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder; give a folder for the pictures")
+    """A folder to write into: it may not exist yet, but neither it nor the nearest existing
+    folder above it may be a file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name; give a folder for the pictures (e.g. out/pictures)")
+    path = os.path.abspath(text)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        where = "" if path == os.path.abspath(text) else f" is inside {path!r}, which"
+        raise argparse.ArgumentTypeError(f"{text!r}{where} is a file, not a folder; give a folder for the pictures")
     return text
 
 
 def parser(name: str, description: str, seed_default: int = 0) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
+    """The demo's parser with the shared --out and --seed; ``description``: the module's
+    docstring, whose first paragraph --help shows."""
+    first_paragraph = " ".join(description.split("\n\n")[0].split())
+    p = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=first_paragraph)
     p.add_argument("--out", type=folder, default=os.path.join("out", name),
                    help="folder for the pictures (default: %(default)s)")
     p.add_argument("--seed", type=seed, default=seed_default, help="numpy's random seed (default: %(default)s)")

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from autograd_lite.files import write_atomically
 from mlp import BCE, MSE, CrossEntropy, Dense, NeuralNetwork, ReLU, Sigmoid, Tanh, manual
 from mlp.datasets import xor
 
@@ -85,7 +86,7 @@ def worse(a: float, b: float) -> float:
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = parser("compare_gradients", __doc__.splitlines()[0])
+    p = parser("compare_gradients", __doc__)
     p.add_argument("--batch", type=positive_int, default=16,
                    help="samples in the batch of the 4-8-8-3 nets (default: %(default)s)")
     return p
@@ -144,12 +145,12 @@ def plot_differences(rows: list[tuple[str, float, float]], path: str) -> str:
     ax.set_xlim(floor / 3, ceiling * 3)
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("largest absolute difference over the parameter's entries, float64 "
+    ax.set_xlabel("largest absolute difference over the parameter's entries, float64\n"
                   "(0 is drawn at 1e-19; NaN, inf and anything above 1e-4 at 1e-4)")
     ax.set_title("backward() against hand-derived backprop and finite differences")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    fig.savefig(path)
+    write_atomically(path, lambda tmp: fig.savefig(tmp, format="png"))  # a reader never sees half a picture
     return path
 
 

@@ -14,6 +14,7 @@ digit, the confusion matrices, the misclassified digits, and the loss and accura
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -91,7 +92,7 @@ def at_least_twenty(text: str) -> int:
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = parser("digits", __doc__.splitlines()[0])
+    p = parser("digits", __doc__)
     p.add_argument("--epochs", type=positive_int, default=30, help="passes over the training digits "
                    "(default: %(default)s)")
     p.add_argument("--lr", type=positive_float, default=0.01, help="Adam's learning rate (default: %(default)s)")
@@ -109,7 +110,13 @@ def arguments() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = arguments().parse_args(argv)
+    p = arguments()
+    args = p.parse_args(argv)
+    n_test = math.ceil(args.test_fraction * args.limit)  # as scikit-learn's split counts them
+    if min(n_test, args.limit - n_test) < 10:
+        p.error(f"--limit {args.limit} with --test-fraction {args.test_fraction:g} leaves {n_test} digits to test "
+                f"and {args.limit - n_test} to train; a stratified split needs at least one of each of the 10 "
+                "classes in both: raise --limit or bring --test-fraction nearer 0.5")
     out = output_folder(args.out)
     data = load_data(args.seed, args.test_fraction, args.limit)
     X_train, X_test, y_train, y_test = data

@@ -44,7 +44,7 @@ def neuron() -> tuple[Tensor, dict[str, Tensor]]:
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = parser("graph", __doc__.splitlines()[0])
+    p = parser("graph", __doc__)
     p.add_argument("--format", choices=["svg", "png"], default="svg",
                    help="picture format: %(choices)s (default: %(default)s)")
     p.add_argument("--xor-epochs", type=positive_int, default=1000,
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     with viz.record_modules(net):  # note which operations each layer makes, to group the drawing
         loss = net.loss_function(net.forward(X), y)
     loss.name = "loss"
+    net.zero_grad()  # train() leaves its last step's gradients in .grad: draw this loss's alone
     loss.backward(retain_graph=True)  # retained: the drawing shows every value and gradient
     print(f"XOR network after {args.xor_epochs} epochs: loss {loss.item():.4f} on the 4 points; "
           f"d loss/d b2 = {net.layers[2].bias.grad.item():.4f}")

@@ -28,7 +28,7 @@ def at_least_two(text: str) -> int:
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = parser("moons", __doc__.splitlines()[0])
+    p = parser("moons", __doc__)
     p.add_argument("--samples", type=at_least_two, default=100, help="points, half per moon (default: %(default)s)")
     p.add_argument("--noise", type=nonnegative_float, default=0.1,
                    help="standard deviation of the noise added to the points (default: %(default)s)")

@@ -34,7 +34,7 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = parser("xor", __doc__.splitlines()[0])
+    p = parser("xor", __doc__)
     p.add_argument("--epochs", type=positive_int, default=10_000,
                    help="passes over the four points (default: %(default)s)")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")

@@ -16,13 +16,7 @@ import numpy as np
 from autograd_lite import Tensor
 
 from .im2col import check_images, convolve, pair, pool
-from .module import Module, Parameter, as_input
-
-
-def _positive_int(value: Any, what: str, owner: str) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
-    return int(value)
+from .module import Module, Parameter, as_input, he_normal, positive_int
 
 
 def _size(p: tuple[int, int]) -> str:
@@ -42,7 +36,7 @@ class Conv2D(Module):
         in_channels, out_channels: channels of the input and of the output.
         kernel_size, stride, padding: an int or a (height, width) pair; padding adds zeros on
             both sides of each image.
-        rng: a numpy Generator for the initial weights; numpy's global random state otherwise.
+        rng: a numpy Generator (or a seed) for the initial weights; numpy's global random state otherwise.
 
     W starts as ``randn(...) * sqrt(2 / fan_in)``, fan_in = in_channels * kh * kw (He
     initialisation, as ``Dense``), b as zeros. Input (N, C, H, W), output (N, F, OH, OW) with
@@ -50,17 +44,16 @@ class Conv2D(Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels", "Conv2D")
-        self.out_channels = _positive_int(out_channels, "out_channels", "Conv2D")
+        self.in_channels = positive_int(in_channels, "in_channels", "Conv2D")
+        self.out_channels = positive_int(out_channels, "out_channels", "Conv2D")
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         self.padding = pair(padding, "padding", "Conv2D", minimum=0)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        normal = rng.standard_normal(shape) if rng is not None else np.random.randn(*shape)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        self.weight = Parameter(normal * np.sqrt(2.0 / fan_in))
+        self.weight = Parameter(he_normal(shape, fan_in, rng, "Conv2D"))
         self.bias = Parameter(np.zeros(self.out_channels))
 
     def forward(self, x: Any) -> Tensor:

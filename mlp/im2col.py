@@ -84,7 +84,8 @@ def check_images(owner: Any, shape: tuple[int, ...], kernel: Pair, padding: Pair
     if len(shape) != 4:
         hint = ""
         if len(shape) == 3:
-            hint = "; one image? add the batch axis: x[None]"
+            hint = ("; images without a channel axis, (batch, height, width)? add it: X[:, None] (for summary(): "
+                    "input_shape=(1, height, width)); one image of shape (channels, height, width)? X[None]")
         elif len(shape) == 2:
             hint = "; flat rows? reshape them to (batch, channels, height, width)"
         raise ValueError(f"{_name(owner)}: expects a 4-d input (batch, channels, height, width), got shape "

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd_lite import Tensor, affine
 
-from .module import Module, Parameter, as_input
+from .module import Module, Parameter, as_input, he_normal, positive_int
 
 
 class Dense(Module):
@@ -16,20 +16,15 @@ class Dense(Module):
 
     W starts as ``randn(input_size, output_size) * sqrt(2 / input_size)`` (He initialisation)
     and b as zeros, as in the seed. The normal draws come from numpy's global random state, so
-    ``np.random.seed(0)`` makes a script reproducible, or from ``rng`` (a numpy Generator).
+    ``np.random.seed(0)`` makes a script reproducible, or from ``rng`` (a numpy Generator, or a seed).
     """
 
-    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        for what, n in (("input_size", input_size), ("output_size", output_size)):
-            if not isinstance(n, (int, np.integer)) or n <= 0:
-                raise ValueError(f"Dense: {what} must be a positive integer, got {n!r}")
-        self.input_size = int(input_size)
-        self.output_size = int(output_size)
-        normal = rng.standard_normal((input_size, output_size)) if rng is not None else np.random.randn(
-            input_size, output_size)
-        self.weight = Parameter(normal * np.sqrt(2.0 / input_size))
-        self.bias = Parameter(np.zeros(output_size))
+        self.input_size = positive_int(input_size, "input_size", "Dense")
+        self.output_size = positive_int(output_size, "output_size", "Dense")
+        self.weight = Parameter(he_normal((self.input_size, self.output_size), self.input_size, rng, "Dense"))
+        self.bias = Parameter(np.zeros(self.output_size))
 
     @property
     def weights(self) -> Parameter:

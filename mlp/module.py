@@ -34,6 +34,30 @@ def float_dtype(dtype: Any, owner: str) -> np.dtype:
     return dt
 
 
+def positive_int(value: Any, what: str, owner: str) -> int:
+    """``value`` as an int if it is a positive integer (not a bool); else a ValueError naming
+    ``owner`` and ``what``."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def he_normal(shape: tuple[int, ...], fan_in: int, rng: Any, owner: str) -> np.ndarray:
+    """He initialisation: standard normal draws times sqrt(2 / fan_in). The draws come from
+    ``rng`` (a numpy Generator, or a seed for one) or, when it is None, from numpy's global
+    random state (``np.random.seed(0)`` then makes a script reproducible, as in the seed)."""
+    if rng is None:
+        normal = np.random.randn(*shape)
+    else:
+        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+            rng = np.random.default_rng(rng)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{owner}: rng must be a numpy Generator or a seed (e.g. rng=np.random.default_rng(0) "
+                            f"or rng=0), got {type(rng).__name__}")
+        normal = rng.standard_normal(shape)
+    return normal * np.sqrt(2.0 / fan_in)
+
+
 class Parameter(Tensor):
     """A Tensor that requires grad: a weight a layer learns. Its data is a copy, float32 when
     given float32 values and float64 otherwise (as PyTorch's default is float32, ours is float64).

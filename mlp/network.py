@@ -28,7 +28,7 @@ from autograd_lite import compile as al_compile
 from . import checks, serialize
 from .checks import Callback
 from .loss import Loss
-from .module import Module, as_input
+from .module import Module, as_input, positive_int
 from .optimizers import SGD, Optimizer
 from .shapes import batch_shape, run_checked
 
@@ -295,10 +295,8 @@ class NeuralNetwork(Module):
         Xa, ya = checks.check_data(self, X, y)
         if epochs is None:
             raise TypeError("train(): give the number of passes over the data, epochs=... (a positive integer)")
-        if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
-            raise ValueError(f"train(): epochs must be a positive integer, got {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"train(): batch_size must be a positive integer, got {batch_size!r}")
+        epochs = positive_int(epochs, "epochs", "train()")
+        batch_size = positive_int(batch_size, "batch_size", "train()")
         if not isinstance(compile, bool):
             raise TypeError(f"train(): compile must be True or False, got {compile!r}")
         if progress is not None and not isinstance(progress, bool):

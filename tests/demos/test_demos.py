@@ -179,8 +179,18 @@ def test_out_must_not_be_a_file(demo, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         demo.main(["--out", str(tmp_path / "taken")])
     assert exit_.value.code == 2
-    assert f"argument --out: '{tmp_path / 'taken'}' exists and is not a folder" in capsys.readouterr().err
+    assert f"argument --out: '{tmp_path / 'taken'}' is a file, not a folder" in capsys.readouterr().err
     assert (tmp_path / "taken").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
+def test_out_inside_a_file_or_empty_is_a_usage_error(demo, tmp_path, capsys):
+    (tmp_path / "taken").write_text("keep me")
+    for out, message in ((tmp_path / "taken" / "sub", f"is inside '{tmp_path / 'taken'}', which is a file"),
+                         ("", "an empty name")):
+        with pytest.raises(SystemExit) as exit_:
+            demo.main(["--out", str(out)])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)

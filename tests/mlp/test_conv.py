@@ -225,7 +225,8 @@ def test_bad_layer_arguments_are_refused_naming_the_layer(make, message):
 
 BAD_INPUTS = [
     (Conv2D(3, 4, 3), (2, 3, 8), r"^Conv2D\(3 -> 4, 3x3\): expects a 4-d input \(batch, channels, height, width\), "
-                                 r"got shape \(2, 3, 8\); one image\? add the batch axis: x\[None\]$"),
+                                 r"got shape \(2, 3, 8\); images without a channel axis, \(batch, height, width\)\? "
+                                 r"add it: X\[:, None\] .*one image of shape \(channels, height, width\)\? X\[None\]$"),
     (Conv2D(3, 4, 3), (2, 64), r"^Conv2D\(3 -> 4, 3x3\): expects a 4-d input .*, got shape \(2, 64\); flat rows\? "
                                r"reshape them to \(batch, channels, height, width\)$"),
     (Conv2D(3, 4, 3), (2, 1, 8, 8), r"^Conv2D\(3 -> 4, 3x3\): expects 3 input channels, got 1 \(input shape "

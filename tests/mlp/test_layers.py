@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor
-from mlp import Dense, ReLU, Sigmoid, Softmax, Tanh
+from mlp import Conv2D, Dense, ReLU, Sigmoid, Softmax, Tanh
 
 
 def test_dense_shapes_and_he_initialisation():
@@ -50,6 +50,16 @@ def test_dense_rejects_bad_sizes():
         Dense(0, 3)
     with pytest.raises(ValueError, match="output_size"):
         Dense(2, 2.5)
+    with pytest.raises(ValueError, match=r"input_size must be a positive integer, got True"):
+        Dense(True, 3)
+
+
+@pytest.mark.parametrize("layer", [lambda rng: Dense(4, 3, rng=rng), lambda rng: Conv2D(2, 3, 3, rng=rng)])
+def test_a_seed_or_a_generator_draws_the_initial_weights(layer):
+    np.testing.assert_array_equal(layer(7).weight.data, layer(np.random.default_rng(7)).weight.data)
+    assert not np.array_equal(layer(7).weight.data, layer(8).weight.data)
+    with pytest.raises(TypeError, match=r"rng must be a numpy Generator or a seed \(e\.g\. rng=np\.random"):
+        layer("7")
 
 
 def test_activation_values():
