@@ -41,6 +41,7 @@ from __future__ import annotations
 import builtins
 import functools
 import os
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -95,6 +96,7 @@ class Trace:
         self.events: list[tuple[str, Tensor, Any]] = []  # ("grad", leaf, ref) / ("clear", leaf, None)
         self.failure: str | None = None
         self.arg_objects = args
+        self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self.args.append((i, self._new_slot(a._data), True))
@@ -143,6 +145,8 @@ class Trace:
     # ------------------------------------------------------------------ hooks
     def apply(self, prim: Any, operands: tuple, params: tuple, out: Tensor) -> None:
         """A primitive ran (primitive.py calls this while tracing)."""
+        if threading.get_ident() != self.thread:
+            return
         if self.failure is not None:
             return
         try:
@@ -151,17 +155,25 @@ class Trace:
         except _Uncompilable as e:
             self.fail(e.reason)
             return
+        if out._data.__class__ is np.bool_:
+            # numpy's 0-d comparisons all return the same two objects (np.True_, np.False_):
+            # numbered by identity, two masks would be one value. A 0-d array is a value of its own.
+            out._data = np.array(out._data)
         existing = self.slot_of.get(id(out._data))
         slot = existing if existing is not None else self._new_slot(out._data)
         self.ops.append((prim, refs, prefs, slot))
 
     def read(self, t: Tensor, what: str) -> None:
         """A tensor's values were read into Python (tensor.py calls this while tracing)."""
+        if threading.get_ident() != self.thread:
+            return
         self.fail(f"it reads a tensor's values into Python ({what}) at {_user_line()}; a compiled replay "
                   "would freeze what Python computed from them")
 
     def grad_set(self, t: Tensor, value: Any) -> None:
         """``t.grad = value`` inside the function (None: as zero_grad())."""
+        if threading.get_ident() != self.thread:
+            return
         if value is None:
             self.clear(t)
         else:
@@ -169,6 +181,8 @@ class Trace:
 
     def buffer_changed(self, t: Tensor, what: str) -> None:
         """A tensor's buffer changed in place (an optimizer step, t.zero_(), t[i] = v under no_grad)."""
+        if threading.get_ident() != self.thread:
+            return
         self.fail(f"it changes a tensor in place ({what}) at {_user_line()}: step the optimizer outside "
                   "the compiled function")
 
@@ -178,6 +192,8 @@ class Trace:
 
     def grad(self, leaf: Tensor, g: Tensor) -> None:
         """backward() gives ``leaf`` the gradient ``g`` (accumulated into .grad)."""
+        if threading.get_ident() != self.thread:
+            return
         try:
             self.events.append(("grad", self._target(leaf), self.ref(g)))
         except _Uncompilable as e:
@@ -185,6 +201,8 @@ class Trace:
 
     def clear(self, leaf: Tensor) -> None:
         """``leaf.grad = None`` inside the function."""
+        if threading.get_ident() != self.thread:
+            return
         try:
             self.events.append(("clear", self._target(leaf), None))
         except _Uncompilable as e:
@@ -270,7 +288,7 @@ class Program:
         """One Python function: the guards, one numpy call per operation, the gradients
         accumulated into ``.grad`` as backward() does, and the result as Tensors."""
         t = self.trace
-        namespace: dict[str, Any] = {"_make": _make, "RETRACE": RETRACE, "np": np}
+        namespace: dict[str, Any] = {"_make": _make, "_fresh": _fresh, "RETRACE": RETRACE, "np": np}
         lines = ["def program(args):"]
         for k, (leaf, slot) in enumerate(t.leaves):  # guards: a parameter whose shape or dtype changed
             namespace[f"L{k}"], namespace[f"S{k}"], namespace[f"D{k}"] = leaf, leaf._data.shape, leaf._data.dtype
@@ -308,7 +326,9 @@ class Program:
                 continue
             value = _source_of(ref, names)
             traced = self.trace.values[ref[1]] if ref[0] == "v" else None
-            if ref[0] == "v" and (ref[1] in handed_out or getattr(traced, "base", None) is not None):
+            if ref[0] != "v" or ref[1] in names:  # a constant: the same array on every call, so each .grad gets a copy
+                value = f"_fresh({value})"
+            elif ref[1] in handed_out or getattr(traced, "base", None) is not None:
                 value = f"{value}.copy()"
             if ref[0] == "v":
                 handed_out.add(ref[1])
@@ -361,9 +381,16 @@ def _template(trace: Trace, result: Any) -> Any:
                         "(or tuples of them)")
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of a constant array, handed out as a result or a gradient: no two calls share it."""
+    return value.copy() if value.__class__ is np.ndarray else value
+
+
 def _result_source(template: Any, names: dict[int, str]) -> str:
     """The expression that builds the function's result (Tensors, tuples and lists of them)."""
-    if template[0] in ("v", "c"):
+    if template[0] == "c" or (template[0] == "v" and template[1] in names):  # constant or folded
+        return f"_make(_fresh({_source_of(template, names)}))"
+    if template[0] == "v":
         return f"_make({_source_of(template, names)})"
     parts = ", ".join(_result_source(t, names) for t in template[1])
     if template[0] == "t":
@@ -378,6 +405,10 @@ class _Retrace:
 
 
 RETRACE = _Retrace()
+
+#: Signatures a compiled function traces at most (as torch.compile's recompile limit); beyond,
+#: new ones run eagerly, and the traces kept so far stay bounded.
+MAX_SIGNATURES = 32
 
 
 def _random_state() -> tuple:
@@ -397,7 +428,23 @@ def _arg_key(a: Any) -> tuple:
         return (cls, a)
     if isinstance(a, np.ndarray):
         return (np.ndarray, a.shape, a.dtype)
+    if isinstance(a, (list, tuple, dict, set)):
+        # a container's arrays would be frozen into the program as constants
+        raise _Uncompilable(f"an argument is a {cls.__name__}: pass its tensors and arrays as separate arguments "
+                            "(a replay reads arguments, not what a container holds)")
     return (object, id(a))
+
+
+def _aliasing(args: tuple) -> tuple:
+    """For each Tensor or array argument, the index of the first argument with the same values
+    object (step(X, X) and step(X, Y) are different programs)."""
+    first: dict[int, int] = {}
+    out = []
+    for i, a in enumerate(args):
+        data = a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+        if data is not None:
+            out.append(first.setdefault(id(data), i))
+    return tuple(out)
 
 
 class CompiledFunction:
@@ -426,10 +473,15 @@ class CompiledFunction:
         arguments (and whether a Tensor requires grad), the values of the others."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
-        return tuple(_arg_key(a) for a in args)
+        return (*(_arg_key(a) for a in args), _aliasing(args))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        key = self._signature(args, kwargs)
+        try:
+            key = self._signature(args, kwargs)
+        except _Uncompilable as e:
+            if None not in self._eager:
+                self._give_up(None, e.reason)
+            return self.fn(*args)
         program = self.programs.get(key)
         if program is not None:
             out = program.run_program(args)
@@ -438,13 +490,21 @@ class CompiledFunction:
             del self.programs[key]  # a parameter's shape or dtype changed: trace again
         if key in self._eager:
             return self.fn(*args)
+        if len(self.programs) + len(self._first) >= MAX_SIGNATURES:
+            if None not in self._eager:
+                self._give_up(None, f"it was called with more than {MAX_SIGNATURES} signatures (a number argument "
+                              "that changes every call, such as a decaying learning rate, makes a new one each "
+                              "time: pass it as a 0-d array instead); calls with a new signature")
+            return self.fn(*args)
         return self._trace(key, args)
 
     def _trace(self, key: tuple, args: tuple) -> Any:
         trace = Trace(args)
         state = _random_state()
-        if _primitive.tracer.active is not None:
+        if _primitive.tracer.here() is not None:
             raise NotCompilable("compile: a compiled function called inside another one being traced")
+        if _primitive.tracer.active is not None:  # another thread is tracing: run this call as it is
+            return self.fn(*args)
         hooks = _tensor.trace_hooks
         _primitive.tracer.active = trace
         hooks.read, hooks.grad_set, hooks.buffer_changed = trace.read, trace.grad_set, trace.buffer_changed
@@ -476,7 +536,7 @@ class CompiledFunction:
         self.programs[key] = program  # type: ignore[assignment]
         return result
 
-    def _give_up(self, key: tuple, reason: str) -> None:
+    def _give_up(self, key: tuple | None, reason: str) -> None:
         name = getattr(self.fn, "__qualname__", repr(self.fn))
         message = f"al.compile: {name} cannot be compiled: {reason}. It runs eagerly."
         if self.strict:

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .mode import set_mode
-from .node import _FREED, Node, graph_done, last_change
+from .mode import is_grad_enabled, set_mode
+from .node import _FREED, Node, graph_done, last_change, written_after
 from .ops import astype, clone, sum_to
 from .primitive import tracer
 from .tensor import Tensor, _alias, _make
@@ -42,7 +42,9 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def _describe(p: Any) -> str:
+def _describe(p: Any, value: Any = None) -> str:
+    if p is None:
+        return f"a constant of shape {np.shape(value)}"
     if p.__class__ is Node:
         return f"the output of '{p.op.name}' (shape {p.shape})"
     name = f" '{p.name}'" if p.name else ""
@@ -61,14 +63,13 @@ def _changed_error(node: Node, what: str) -> RuntimeError:
 def _check_saved(node: Node) -> None:
     """Raise if a value ``node`` saved was changed in place after the node was recorded."""
     op = node.op
+    seq = node.seq
     if op.saves_inputs:
-        for p in node.parents:
-            if p is None:
-                continue
-            stamp = p.modified if p.__class__ is Node else getattr(p, "_version", 0)
-            if stamp and stamp > node.seq:
-                raise _changed_error(node, _describe(p))
-    if op.saves_ans and node.modified:
+        for p, value in zip(node.parents, node.saved_inputs()):
+            stamp = 0 if p is None else p.modified if p.__class__ is Node else getattr(p, "_version", 0)
+            if (stamp and stamp > seq) or written_after(value, seq):  # the value itself, or memory it views
+                raise _changed_error(node, _describe(p, value))
+    if op.saves_ans and (node.modified or written_after(node.out, seq)):
         raise _changed_error(node, "its own output")
 
 
@@ -157,21 +158,24 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     def leaf_sums() -> dict[int, Any]:
         return {id(leaf): leaf._pending for leaf in leaves}
 
-    tracing = tracer.active is not None  # al.compile: VJPs see Tensors, so it records their operations
+    trace = tracer.here()
+    tracing = trace is not None  # al.compile: VJPs see Tensors, so it records their operations
     if tracing and create_graph:
-        tracer.active.fail("it differentiates with create_graph=True (higher order is not compiled)")
+        trace.fail("it differentiates with create_graph=True (higher order is not compiled)")
     wrap = _as_tensors if create_graph else _as_traced_all if tracing else None
     free = not retain_graph
     watermark = last_change.seq  # Nodes older than the latest in-place change get checked
     gc_was_on = gc.isenabled()
-    prev = set_mode(create_graph)  # VJPs record a graph only when asked to
-    gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
-    order = _collect(seeds, needed)
-    try:
+    prev = is_grad_enabled()
+    order: list[Node] = []
+    try:  # from here on, whatever is interrupted is put back (the mode, the collector, the marks)
+        set_mode(create_graph)  # VJPs record a graph only when asked to
+        gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
+        _collect(seeds, needed, order)
         for target, g in seeds:
             send(target, _as_traced(g) if tracing else g, None)
         # One flag for the rare cases, so that a plain backward tests one thing per Node for them
-        # (an in-place change made after the whole graph was recorded needs no check)
+        # (no Node needs a check when the latest in-place change came before the oldest Node)
         if order and watermark <= order[-1].seq:
             watermark = 0
         special = needed is not None or wrap is not None or visit is not None or watermark != 0
@@ -272,10 +276,10 @@ _NOTHING_YET = _NothingYet()
 _by_creation = operator.attrgetter("seq")
 
 
-def _collect(seeds: Sequence[tuple[Any, Any]], needed: set[int] | None) -> list[Node]:
-    """The Nodes the seeds reach (only those in ``needed``, if given), newest first, each
-    marked as reached (``pending``) so that it is collected once."""
-    order = []
+def _collect(seeds: Sequence[tuple[Any, Any]], needed: set[int] | None, order: list[Node]) -> None:
+    """Put into ``order`` the Nodes the seeds reach (only those in ``needed``, if given), newest
+    first, each marked as reached (``pending``) so that it is collected once. (``order`` is
+    filled in place: if this is interrupted, the caller still knows which Nodes it marked.)"""
     stack = []
     for target, _ in seeds:
         if target.__class__ is Node and target.pending is None:
@@ -304,7 +308,6 @@ def _collect(seeds: Sequence[tuple[Any, Any]], needed: set[int] | None) -> list[
             order.append(p)
             stack.append(p)
     order.sort(key=_by_creation, reverse=True)
-    return order
 
 
 def _collect_needed(stack: list[Node], order: list[Node], needed: set[int]) -> None:
@@ -353,10 +356,11 @@ def _fill_retained(node: Node, g: Any, create_graph: bool) -> None:
     """``.grad`` += g for the tensor ``node`` made, if it called ``retain_grad()`` and is alive."""
     retain = node.extra.retain
     t = retain() if retain is not None else None
-    if t is not None and tracer.active is not None:
-        tracer.active.fail("it uses retain_grad() (a replay has no intermediate tensors to give .grad to)")
-    if t is not None:
-        _accumulate(t, _gradient_tensor(t, g, create_graph, set()))
+    trace = tracer.here()
+    if t is not None and trace is not None:
+        trace.fail("it uses retain_grad() (a replay has no intermediate tensors to give .grad to)")
+    if t is not None:  # a copy: g also flows on, and may become a leaf's .grad as it is
+        _accumulate(t, _gradient_tensor(t, g, create_graph, {id(g)}))
 
 
 def _accumulate(t: Tensor, g: Tensor) -> None:
@@ -471,7 +475,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
         needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
     handed_out: set[int] = set()
-    trace = tracer.active
+    trace = tracer.here()
     for leaf, g in leaf_grads:
         g = _gradient_tensor(leaf, g, create_graph, handed_out)
         if trace is not None:

@@ -22,6 +22,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Node", "creation_number", "defer_after"]
 
 
@@ -209,6 +211,41 @@ def graph_done() -> None:
             gc.set_threshold(*saved)
     if len(SHAPES) > 4096:  # many distinct shapes: start the interning table afresh
         SHAPES.clear()
+
+
+# ------------------------------------------------------------------------------------------------
+# Buffers changed in place. A graph may have saved a view of a buffer (w.T, x[0:2], a reshape):
+# the change is noted on the buffer at the root of the view chain, where every view sees it.
+# ------------------------------------------------------------------------------------------------
+_WRITTEN: dict[int, tuple[Any, int]] = {}  # id(root buffer) -> (weak reference to it, stamp)
+
+
+def _root(a: Any) -> Any:
+    """The array that owns ``a``'s memory (``a`` itself if it is not a view)."""
+    while a.base.__class__ is np.ndarray:
+        a = a.base
+    return a
+
+
+def note_write(buffer: Any, stamp: int) -> None:
+    """``buffer`` (an ndarray) was changed in place by the change numbered ``stamp``."""
+    root = _root(buffer)
+    key = id(root)
+
+    def forget(ref: Any, key: int = key) -> None:
+        if _WRITTEN.get(key, (None,))[0] is ref:
+            del _WRITTEN[key]
+
+    _WRITTEN[key] = (weakref.ref(root, forget), stamp)
+
+
+def written_after(value: Any, seq: int) -> bool:
+    """Whether an in-place change numbered above ``seq`` wrote into ``value``'s memory."""
+    if value.__class__ is not np.ndarray:
+        return False
+    root = _root(value)
+    entry = _WRITTEN.get(id(root))
+    return entry is not None and entry[0]() is root and entry[1] > seq
 
 
 class _LastChange:

@@ -23,6 +23,7 @@ methods, operators and ``al.`` functions from the registrations.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -88,12 +89,20 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 
 class _Tracer:
-    """The hook through which ``al.compile`` sees every primitive applied (None: not tracing)."""
+    """The hook through which ``al.compile`` sees every primitive applied (None: not tracing).
+
+    One trace at a time, in the thread that started it: the trace itself ignores what other
+    threads do meanwhile, and :meth:`here` gives it only to its own thread."""
 
     __slots__ = ("active",)
 
     def __init__(self) -> None:
         self.active: Any = None
+
+    def here(self) -> Any:
+        """The active trace if this thread is the one tracing, else None."""
+        trace = self.active
+        return trace if trace is not None and trace.thread == threading.get_ident() else None
 
 
 tracer = _Tracer()
@@ -369,6 +378,8 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
         if (px is None and py is None) or (_off.count and not _mode.enabled):
             t = _make(out)
         else:
+            if tc:
+                condition._saved = True  # the graph keeps this mask: an in-place change must not overwrite it
             t = record(prim, px, py, c, None, out)
         if tracer.active is not None:
             tracer.active.apply(prim, (condition, x, y), (), t)

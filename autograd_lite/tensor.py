@@ -415,8 +415,10 @@ class Tensor:
                 overwritten = True
         stamp = _stamp()
         self._version = stamp
-        if overwritten and old_node is not None:  # the graph saw the old output: say it changed
-            _node_module.extra(old_node).modified = stamp
+        if overwritten:
+            _node_module.note_write(self._data, stamp)  # views of this memory that a graph saved see it too
+            if old_node is not None:  # the graph saw the old output: say it changed
+                _node_module.extra(old_node).modified = stamp
         return self
 
     def _checked(self, result: Tensor, what: str) -> Tensor:
