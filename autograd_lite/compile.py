@@ -120,11 +120,13 @@ class Trace:
             slot = self.slot_of.get(id(value._data))
             if slot is not None:
                 return ("v", slot)
-            if value.requires_grad and value._node is None:  # a parameter: read it on every call
-                return ("v", self._leaf(value))
             if value._node is not None:
                 raise _Uncompilable("it uses a tensor computed before the call (its graph is outside the function)")
-            return self._constant(value._data)
+            # A parameter, or a tensor that does not require grad: read it on every call if it is
+            # captured from outside (it may be frozen, unfrozen or changed in place later); one
+            # made inside the function shows up as a different object in the next trace, and is
+            # compiled as a constant instead (see Trace.same_program and Program).
+            return ("v", self._leaf(value))
         if isinstance(value, (np.ndarray, np.generic)):
             slot = self.slot_of.get(id(value))
             return ("v", slot) if slot is not None else self._constant(value)
@@ -225,8 +227,16 @@ class Trace:
         """None if ``other`` is the same program, else what differs."""
         if len(self.ops) != len(other.ops):
             return f"the traces have {len(self.ops)} and {len(other.ops)} operations"
-        if [id(t) for t, _ in self.leaves] != [id(t) for t, _ in other.leaves]:
-            return "the tensors it captures differ between calls (a parameter made inside the function?)"
+        if len(self.leaves) != len(other.leaves):
+            return "the tensors it captures differ between calls"
+        for (t1, _), (t2, _) in zip(self.leaves, other.leaves):
+            if t1 is t2:
+                continue
+            if t1.requires_grad or t2.requires_grad:
+                return "the tensors it captures differ between calls (a parameter made inside the function?)"
+            a, b = t1._data, t2._data  # a tensor made inside the function: a constant, the same in both
+            if not (type(a) is type(b) and np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)):
+                return "a tensor made inside the function differs between two calls with the same signature"
         for k, ((p1, r1, q1, s1), (p2, r2, q2, s2)) in enumerate(zip(self.ops, other.ops)):
             if p1 is not p2 or s1 != s2 or not self._same_refs((r1, q1), other, (r2, q2)):
                 return f"operation {k} ('{p1.name}') differs between two calls with the same signature"
@@ -278,9 +288,13 @@ class Program:
     ``operations`` are the (number, operation) pairs it runs, in order; ``folded`` the slots
     computed once, at compile time, from constants."""
 
-    def __init__(self, trace: Trace, result: Any) -> None:
+    def __init__(self, trace: Trace, result: Any, first: Trace) -> None:
         self.trace = trace
-        self.leaves = trace.leaves
+        # the tensors captured from outside, read on every call; the others were made inside the
+        # function (another object in each trace) and are constants
+        self.leaves = [(leaf, slot) for (leaf, slot), (other, _) in zip(trace.leaves, first.leaves) if leaf is other]
+        self.made_inside = {slot: leaf._data for (leaf, slot), (other, _) in zip(trace.leaves, first.leaves)
+                            if leaf is not other}
         self.result_template = _template(trace, result)
         self.source, self.run_program = self._generate()
 
@@ -290,15 +304,22 @@ class Program:
         t = self.trace
         namespace: dict[str, Any] = {"_make": _make, "_fresh": _fresh, "RETRACE": RETRACE, "np": np}
         lines = ["def program(args):"]
-        for k, (leaf, slot) in enumerate(t.leaves):  # guards: a parameter whose shape or dtype changed
+        for k, (leaf, slot) in enumerate(t.leaves):
+            if slot in self.made_inside:
+                continue
+            # guards: a captured tensor whose shape, dtype or requires_grad changed (frozen or unfrozen)
             namespace[f"L{k}"], namespace[f"S{k}"], namespace[f"D{k}"] = leaf, leaf._data.shape, leaf._data.dtype
             lines.append(f"    v{slot} = L{k}._data")
-            lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k}: return RETRACE")
+            lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k} or L{k}.requires_grad is not "
+                         f"{leaf.requires_grad}: return RETRACE")
         for index, slot, is_tensor in t.args:
             lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
         for k, value in enumerate(t.constants):
             namespace[f"C{k}"] = value
         names: dict[int, str] = {}  # slots folded into constants: the name they are bound to
+        for slot, value in self.made_inside.items():
+            names[slot] = f"K{slot}"
+            namespace[f"K{slot}"] = value
         self.operations = self._operations(names, namespace)
         self.folded = set(names)
         for k, (prim, refs, prefs, slot) in self.operations:
@@ -341,12 +362,12 @@ class Program:
         (their traced output is their value on every call), and those whose output nothing
         uses (an operation, a gradient, the result) are left out."""
         t = self.trace
-        folded: dict[int, Any] = {}
+        folded = set(names)
         kept = []
         for k, op in enumerate(t.ops):
             _, refs, prefs, slot = op
             if all(s in folded for s in _slots_in((*refs, *prefs))):
-                folded[slot] = t.values[slot]
+                folded.add(slot)
                 names[slot] = f"K{slot}"
                 namespace[f"K{slot}"] = t.values[slot]
             else:
@@ -517,10 +538,10 @@ class CompiledFunction:
         if _random_state() != state:
             trace.fail("it draws random numbers from numpy's global generator; a replay would repeat the same draws")
         try:
-            program = Program(trace, result) if trace.failure is None else None
+            if trace.failure is None:
+                _template(trace, result)  # a result a replay cannot give back
         except _Uncompilable as e:
             trace.fail(e.reason)
-            program = None
         if trace.failure is not None:
             self._give_up(key, trace.failure)
             return result
@@ -533,7 +554,7 @@ class CompiledFunction:
             self._give_up(key, difference + " (a value computed outside the traced operations, from the inputs or "
                           "from random draws, shows up as a constant)")
             return result
-        self.programs[key] = program  # type: ignore[assignment]
+        self.programs[key] = Program(trace, result, first)
         return result
 
     def _give_up(self, key: tuple | None, reason: str) -> None:

@@ -218,3 +218,42 @@ def test_an_interrupted_backward_leaves_mode_collector_and_graph_as_they_were():
     assert gc.isenabled() and al.is_grad_enabled()
     y.backward()
     assert x.grad.item() == 4.0
+
+
+def _two_layer_step(w1, w2):
+    def step(x, y):
+        loss = al.mse(al.tanh(x @ w1) @ w2, y)
+        loss.backward()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("change", ["freeze", "unfreeze", "copy_"])
+def test_a_captured_tensor_frozen_unfrozen_or_changed_after_compiling(change):
+    rng = np.random.default_rng(0)
+    w1 = Tensor(rng.normal(size=(3, 3)), requires_grad=change != "unfreeze")
+    w2 = Tensor(rng.normal(size=(3, 1)), requires_grad=True)
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 1))
+    step = _two_layer_step(w1, w2)
+    compiled = al.compile(step, strict=True)
+    for _ in range(3):
+        w1.grad = w2.grad = None
+        compiled(X, Y)
+    if change == "copy_":
+        w1.requires_grad = False
+        for _ in range(2):  # compiled with w1 frozen, then w1 changed in place (not a parameter any more)
+            compiled(X, Y)
+        with al.no_grad():
+            w1.copy_(rng.normal(size=(3, 3)))
+    else:
+        w1.requires_grad = change == "unfreeze"
+    w1.grad = w2.grad = None
+    replayed = compiled(X, Y).item(), w1.grad, w2.grad.data.copy()
+    w1.grad = w2.grad = None
+    eager = step(X, Y).item(), w1.grad, w2.grad.data.copy()
+    assert replayed[0] == eager[0]
+    np.testing.assert_array_equal(replayed[2], eager[2])
+    if eager[1] is None:
+        assert replayed[1] is None
+    else:
+        np.testing.assert_array_equal(replayed[1].data, eager[1].data)
