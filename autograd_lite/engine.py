@@ -549,10 +549,6 @@ def grad(
         if id(node) in node_inputs:
             captured[id(node)] = g
 
-    # A seed that is itself an input (grad(y, [y])) gets no share from a consumer: note it first.
-    for start, g in seeds:
-        if id(start) in node_inputs:
-            captured[id(start)] = g if id(start) not in captured else captured[id(start)] + g
     leaf_grads = {id(leaf): g for leaf, g in backward_pass(seeds, create_graph, retain, needed, capture)}
     handed_out: set[int] = set()
     result: list[Tensor | None] = []

@@ -269,7 +269,8 @@ def _power_vjp_p(g: Any, ans: Any, x: Any, p: Any) -> Any:
     """d/dp x^p = x^p log x; 0 where x = 0 and p >= 0 (the limit), nan where x < 0 (PyTorch's
     rule). The logarithm is taken of a safe x there, so no inf reaches a later derivative."""
     at_zero = logical_and(equal(x, 0.0), greater_equal(p, 0.0))
-    return g * ans * log(where(at_zero, 1.0, x))
+    one = _data(ans).dtype.type(1)  # of the result's dtype: 2.0 ** x on float32 stays float32
+    return g * ans * log(where(at_zero, one, x))
 
 
 def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:

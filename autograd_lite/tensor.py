@@ -100,9 +100,9 @@ class Tensor:
     A tensor made by an operation while grad mode is on and an input requires grad is a
     *non-leaf*: it keeps a link (``grad_fn``) to the Node that made it. Others are leaves.
 
-    ``data`` is the numpy value itself (an array, or a numpy scalar for 0-d tensors). Changing
-    it directly (``t._data[0] = 1``, ``t._data -= x``) is not tracked, as in PyTorch: a graph that
-    saved the old values would silently compute with the new ones. The in-place operators
+    ``data`` is the numpy value itself (an array, or a numpy scalar for 0-d tensors). Editing
+    its array in place (``t.data[0] = 1``, ``t.data -= x``) is not tracked, as in PyTorch: a graph
+    that saved the old values would silently compute with the new ones. The in-place operators
     (``t -= x``, ``t[0] = 1``, ``t.zero_()``...) are tracked: see :meth:`_change_in_place`.
     """
 
@@ -139,9 +139,11 @@ class Tensor:
         """The numpy value (an array, or a numpy scalar for a 0-d tensor), shared, not copied.
 
         Reading it inside a function given to ``al.compile`` makes that function uncompilable
-        (its Python would see values the compiled program cannot follow). Assigning it, or
-        editing it in place (``t.data -= lr * g``), is not tracked, as in PyTorch: a graph that
-        saved the old values computes with the new ones. A Tensor assigned is unwrapped.
+        (its Python would see values the compiled program cannot follow). Changes through it
+        are not tracked, as in PyTorch: editing the array in place (``t.data -= lr * g``) changes
+        what a graph that saved it computes with; assigning (``t.data = a``), and any change of a
+        0-d tensor (a numpy scalar cannot change), gives the tensor new values while such a graph
+        keeps the old ones. A Tensor assigned is unwrapped.
         """
         if trace_hooks.read is not None:
             trace_hooks.read(self, ".data")

@@ -73,3 +73,15 @@ def test_leaf_gradients_take_the_leafs_dtype_even_when_a_constant_promotes():
     x = f32([1.0, 2.0])
     (x * Tensor([3.0, 4.0])).sum().backward()  # the product is float64
     assert x.grad.dtype == F32 and x.grad.tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("shape", [(), (4,)])
+def test_the_raw_gradient_of_a_number_to_a_float32_power_stays_float32(shape):
+    # .grad is converted to the leaf's dtype at the end: the gradient flowing through the graph
+    # (what a float32 network's earlier layers receive) must be float32 already
+    from autograd_lite.engine import _seed, _start, backward_pass
+
+    x = Tensor(np.full(shape, 0.5, dtype=np.float32), requires_grad=True)
+    y = (2.0 ** (x * 1.0)).sum()
+    ((leaf, g),) = backward_pass([(_start(y), _seed(y, None, False, "test"))])
+    assert leaf is x and g.dtype == np.float32
