@@ -141,7 +141,12 @@ def _axes(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None)
     non-negative axes. For 0-d tensors, 0 and -1 name no axis at all (PyTorch's rule)."""
     if axis is None:
         return None
-    items = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    if isinstance(axis, (int, np.integer)):
+        items = [axis]
+    elif isinstance(axis, (tuple, list)):
+        items = list(axis)
+    else:
+        raise TypeError(f"{name}: axis must be an integer or a tuple of integers, got {axis!r}")
     axes = tuple(sorted(_axis(a, ndim, name, shape) for a in items))
     if len(set(axes)) != len(axes):
         raise ValueError(f"{name}: axis {axis} repeats an axis")
@@ -502,7 +507,10 @@ def _window_slices(index: Any, shape: tuple[int, ...], size: int) -> list[tuple[
 
 def _index_put_forward(x: Any, v: Any, index: Any) -> np.ndarray:
     out = np.array(x, copy=True)  # x's dtype: an in-place write does not change it
-    out[index] = v
+    try:
+        out[index] = v
+    except ValueError as e:  # a value that does not fit the indexed part: name both shapes
+        raise ValueError(f"t[index] = value: {e} (tensor of shape {np.shape(x)}, value of shape {np.shape(v)})") from None
     return out
 
 
@@ -703,14 +711,28 @@ _threshold = threshold
 @tensor_method("threshold")
 def _threshold_method(self: Tensor, threshold: float, value: float) -> Tensor:
     """``value`` where x <= threshold, else x (PyTorch's F.threshold); relu is threshold(x, 0, 0)."""
-    return _threshold(self, float(threshold), float(value))
+    try:
+        return _threshold(self, float(threshold), float(value))
+    except (TypeError, ValueError) as e:
+        if isinstance(threshold, (int, float, np.number)) and isinstance(value, (int, float, np.number)):
+            raise
+        raise TypeError(f"threshold: the threshold and the value must be numbers, got {threshold!r} and {value!r}") from e
 
 
 @tensor_method("astype", aliases=("to",), function=False)
 def _astype_method(self: Tensor, dtype: Any) -> Tensor:
     """This tensor converted to ``dtype`` (the gradient converted back). To an integer or bool
-    dtype the result is cut from the graph, as in PyTorch."""
-    dtype = np.dtype(dtype)
+    dtype the result is cut from the graph, as in PyTorch. ``to("cpu")`` is the tensor itself
+    (PyTorch's code moves to the CPU; here everything is there)."""
+    if isinstance(dtype, str) and dtype == "cpu":
+        return self
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype/to: {dtype!r} is not a numpy dtype (autograd_lite runs on numpy, on the CPU: "
+                        "there is no device to move to); give one such as np.float32") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"astype/to: a tensor holds numbers, not {dtype}")
     if dtype == self.dtype:
         return self
     source = self if dtype.kind == "f" else _detach_method(self)

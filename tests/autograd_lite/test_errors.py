@@ -68,3 +68,19 @@ def test_operands_numpy_cannot_use_are_named():
         Tensor([1.0]) + "a"
     with pytest.raises(TypeError, match=r"mul: .*(NoneType and Tensor|Tensor\(float64\) and NoneType)"):
         None * Tensor([1.0])
+
+
+def test_arguments_of_the_wrong_kind_are_named():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    cases = [
+        (lambda: x.sum(axis=1.5), TypeError, r"^sum: axis must be an integer or a tuple of integers, got 1\.5$"),
+        (lambda: x.to("cuda"), TypeError, r"^astype/to: 'cuda' is not a numpy dtype .*on the CPU"),
+        (lambda: x.astype("U3"), TypeError, r"^astype/to: a tensor holds numbers, not <U3$"),
+        (lambda: x.threshold("a", 0), TypeError, r"^threshold: the threshold and the value must be numbers"),
+        (lambda: Tensor(np.ones(3)).__setitem__(slice(0, 2), np.ones(3)), ValueError,
+         r"^t\[index\] = value: could not broadcast .*\(tensor of shape \(3,\), value of shape \(3,\)\)$"),
+    ]
+    for call, kind, message in cases:
+        with pytest.raises(kind, match=message):
+            call()
+    assert x.to("cpu") is x  # PyTorch code's device move: everything is on the CPU here
