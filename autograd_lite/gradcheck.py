@@ -56,7 +56,8 @@ def _numeric_jacobians(
         jac = [[np.zeros((n, np.size(inputs[i]._data))) for i in wrt] for n in sizes]
         for j, i in enumerate(wrt):
             original = inputs[i]._data
-            values = np.array(original, dtype=np.float64)  # a private copy to nudge
+            values = np.array(original, dtype=np.float64, order="C")  # a private copy to nudge, in C order (so
+            # that its flat view is itself: a transposed input once left every nudge in a copy)
             flat = values.reshape(-1)
             try:
                 for k in range(flat.size):

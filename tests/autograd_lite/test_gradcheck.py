@@ -67,3 +67,13 @@ def test_tuple_outputs():
 def test_nothing_to_check_is_an_error():
     with pytest.raises(ValueError, match="no input requires grad"):
         al.gradcheck(lambda t: t * 2, (Tensor([1.0]),))
+
+
+def test_gradcheck_nudges_an_input_stored_transposed():
+    """The numeric Jacobian nudges a private copy of each input; for an input stored in
+    another order than C (a transpose), that copy's flat view was a copy again, every nudge
+    was lost and a right gradient was reported wrong (numeric 0)."""
+    x = Tensor(np.arange(1.0, 7.0).reshape(2, 3).T, requires_grad=True)  # (3, 2), Fortran order
+    assert not x.data.flags.c_contiguous
+    assert al.gradcheck(lambda t: (t * t).sum(axis=0), (x,))
+    assert al.gradgradcheck(lambda t: (t * t * t).sum(axis=1), (x,))
