@@ -84,7 +84,7 @@ def numpy_conv_backward(g: np.ndarray, W: np.ndarray, P: np.ndarray, padded: tup
         return None, gW, gb
     oh, ow = hp - kh + 1, wp - kw + 1
     gP = (W.reshape(f, -1).T @ G).reshape(c, kh, kw, oh, ow, n)
-    gxp = np.zeros(padded, g.dtype)
+    gxp = np.zeros((c, hp, wp, n), g.dtype).transpose(3, 0, 1, 2)  # batch last in memory, as gP: 3x faster +=
     for i in range(kh):
         for j in range(kw):
             gxp[:, :, i:i + oh, j:j + ow] += gP[:, i, j].transpose(3, 0, 1, 2)
@@ -111,7 +111,9 @@ def numpy_cnn_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray], lr: f
     gs /= n
     gV, gc, gh = h.T @ gs, gs.sum(axis=0), gs @ V.T
     hit = windows == m  # ties share the gradient, as the engine's max
-    share = gh.reshape(m.shape) / hit.sum(axis=(3, 5), keepdims=True, dtype=gh.dtype)
+    gm = np.empty_like(m)  # gh in the windows' memory order (batch last, as the convolution left it):
+    gm[...] = gh.reshape(m.shape)  # numpy's elementwise loops are 5x slower on operands laid out apart
+    share = gm / hit.sum(axis=(3, 5), keepdims=True, dtype=gh.dtype)
     ga = np.where(hit, share, 0.0).reshape(a.shape)
     gz = np.where(z > 0, ga, 0.0)
     _, gW, gb = numpy_conv_backward(gz, W, P, padded, PADDING, need_input=False)

@@ -62,9 +62,26 @@ def test_window_scatter_equals_add_at_bit_for_bit(case, dtype, rng):
     np.testing.assert_array_equal(out, reference(g, index, (n, c, h, w)))
 
 
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_window_scatter_lays_its_output_out_as_g_and_sums_the_same(case, rng):
+    """A convolution's patch gradient lies batch last in memory; col2im's output follows it
+    (numpy's += runs 3x faster when both sides walk memory alike), with the same sums."""
+    n, c, h, w, kernel, stride = case
+    index = (slice(None), *windows(c, h, w, kernel, stride))
+    S = np.broadcast_shapes(*(a.shape for a in index[1:]))
+    g = np.moveaxis(wild((*S, n), rng), -1, 0)  # (n, *S), batch fastest in memory
+    out = ops._scatter_add_forward(g, index, (n, c, h, w))
+    np.testing.assert_array_equal(out, reference(np.ascontiguousarray(g), index, (n, c, h, w)))
+    assert out.strides[0] == out.itemsize  # the batch is the fastest axis, as in g
+    assert not out.flags.c_contiguous or n == 1
+    c_ordered = ops._scatter_add_forward(np.ascontiguousarray(g), index, (n, c, h, w))
+    assert c_ordered.flags.c_contiguous  # a C-ordered g gets a C-ordered output
+
+
 def test_window_scatter_takes_one_slice_per_kernel_offset():
     index = (slice(None), *windows(3, 10, 10, (3, 3), (1, 1)))
-    parts = ops._window_slices(index, (32, 3, 10, 10), 32 * 3 * 9 * 64)
+    parts, g_axes = ops._window_slices(index, (32, 3, 10, 10), 32 * 3 * 9 * 64)
+    assert g_axes == [0, 1, 4, 5]  # the batch, then the channel, row and column window axes of g
     assert len(parts) == 9
     g_part, out_part = parts[5]  # kernel offset (1, 2)
     assert g_part == (slice(None), slice(None), 1, 2, slice(None), slice(None))
@@ -73,7 +90,8 @@ def test_window_scatter_takes_one_slice_per_kernel_offset():
 
 def test_a_single_channel_is_indexed_by_an_integer():
     index = (slice(None), *windows(1, 6, 6, (2, 2), (2, 2)))
-    parts = ops._window_slices(index, (64, 1, 6, 6), 64 * 36)
+    parts, g_axes = ops._window_slices(index, (64, 1, 6, 6), 64 * 36)
+    assert g_axes == [0, None, 4, 5]  # no axis of g walks along the one channel
     assert parts[0][1] == (slice(None), 0, slice(0, 6, 2), slice(0, 6, 2))
 
 
