@@ -172,10 +172,12 @@ class NeuralNetwork(Module):
         return self
 
     def forward(self, x: Any) -> Tensor:
-        """The output for a batch ``x`` (array-like or Tensor), recording the graph."""
+        """The output for a batch ``x`` (array-like or Tensor), recording the graph. Numbers
+        that are not a Tensor are taken in the parameters' dtype, as train() and predict() take
+        them (a float32 network gives float32 outputs for float64 data)."""
         if not self.layers:
             raise RuntimeError("the network has no layers: add() some first")
-        out = x if isinstance(x, Tensor) else as_input(x)
+        out = x if isinstance(x, Tensor) else as_input(self._as_batch(x))
         for layer in self.layers:
             out = layer(out)
         return out
@@ -254,7 +256,8 @@ class NeuralNetwork(Module):
                 (samples, channels, height, width) for Conv2D ones; any shape the first layer takes.
             y: targets, one row per sample (class indices for CrossEntropy).
             epochs: passes over the data.
-            learning_rate: the step size; may be omitted when ``optimizer`` is an instance.
+            learning_rate: the step size; may be omitted when ``optimizer`` is an instance (given
+                with one, it replaces the instance's ``lr``, for this and later steps).
             batch_size: samples per step; the last batch may be smaller.
             shuffle: visit the samples in a new random order (numpy's global state) every epoch.
             optimizer: an Optimizer class (made with ``learning_rate``) or instance; SGD by default.

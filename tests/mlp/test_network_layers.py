@@ -150,6 +150,8 @@ def test_float32_training_end_to_end():
     assert {d for pair in seen for d in pair} == {np.dtype(np.float32)}
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
     assert net.predict(X).dtype == np.float32 and net.predict_proba(X).dtype == np.float32
+    assert X.dtype == np.float64 and net.forward(X).dtype == np.float32  # forward takes data as train() does
+    assert net(X.tolist()).dtype == np.float32
     reference = cnn().train(X, y, epochs=3, learning_rate=0.01, batch_size=16, optimizer=Adam, verbose=False)
     np.testing.assert_allclose(history, reference, rtol=1e-4)  # the same training, to float32's precision
     assert "Total parameters: 235 (float32)" in net.summary()
