@@ -12,13 +12,14 @@ atomically:
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .plots import DPI, _figure, _save
+from .plots import DPI, _figure, _same_length, _save
 
 CONFUSION_PANEL = (520, 480)
 IMAGE_PANEL = (110, 140)
@@ -27,18 +28,66 @@ CURVES_SIZE = (11.0, 4.2)
 MODEL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
-def _named(predictions: Any, name: str = "model") -> dict[str, np.ndarray]:
-    """One array of predicted classes, or a mapping name -> array, as a dict."""
+def _class_indices(who: str, name: str, values: Any, classes: int | None = None, limit: str = "") -> np.ndarray:
+    """``values`` as a flat int array of class indices, one per sample; refuses a label that is
+    negative, fractional or, with ``classes``, ``classes`` or more (``limit`` says why), naming
+    the first one and its position: cast to int, a -1 or a 0.5 would count as another class."""
+    a = np.asarray(getattr(values, "data", values))
+    if sum(d > 1 for d in a.shape) > 1:
+        raise ValueError(f"{who}: {name} has shape {a.shape}: give one class index per sample (for one-hot rows "
+                         "or scores, their argmax(axis=1))")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: {name} must hold class indices (whole numbers), got dtype {a.dtype}")
+    a = a.ravel()
+    if a.dtype.kind == "f":
+        fractional = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
+        if fractional.size:
+            i = fractional[0]
+            raise ValueError(f"{who}: {name}[{i}] is {a[i]}, not a class index: labels are whole numbers 0, 1, 2... "
+                             "(for outputs or scores, take their argmax, or predict(X, classes=True))")
+    a = a.astype(int)
+    negative = np.flatnonzero(a < 0)
+    if negative.size:
+        i = negative[0]
+        raise ValueError(f"{who}: {name}[{i}] is {a[i]}: class labels are indices 0, 1, 2..., never negative "
+                         "(number the classes from 0)")
+    too_large = np.flatnonzero(a >= classes) if classes is not None else ()
+    if len(too_large):
+        i = too_large[0]
+        raise ValueError(f"{who}: {name}[{i}] is {a[i]}, but {limit}")
+    return a
+
+
+def _named(who: str, predictions: Any, y_true: np.ndarray, what: str, classes: int | None = None, limit: str = "",
+           **more: np.ndarray) -> dict[str, np.ndarray]:
+    """One array of predicted classes, or a mapping name -> array, as a dict name -> class
+    indices; each must be as long as ``y_true`` and the ``more`` arrays (named first in the error)."""
     if isinstance(predictions, Mapping):
-        return {str(k): np.asarray(v).astype(int).ravel() for k, v in predictions.items()}
-    return {name: np.asarray(predictions).astype(int).ravel()}
+        given = [(str(k), f"predictions[{k!r}]", v) for k, v in predictions.items()]
+    else:
+        given = [("model", "predictions", predictions)]
+    if not given:
+        raise ValueError(f"{who}: predictions is empty: give an array of predicted classes, or a mapping "
+                         "name -> array for several models")
+    models = {key: _class_indices(who, label, v, classes, limit) for key, label, v in given}
+    _same_length(who, what, {**more, "y_true": y_true, **{label: models[key] for key, label, _ in given}})
+    return models
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, classes: int | None = None) -> np.ndarray:
-    """counts[t, p]: how many samples of class t were predicted as p."""
-    t, p = np.asarray(y_true).astype(int).ravel(), np.asarray(y_pred).astype(int).ravel()
-    if t.shape != p.shape:
-        raise ValueError(f"confusion_matrix: {t.size} targets and {p.size} predictions")
+    """counts[t, p]: how many samples of class t were predicted as p.
+
+    Labels are class indices 0, 1, 2... (whole-number floats such as 1.0 too); ``classes``
+    (default: the largest label + 1) is the matrix's size."""
+    if classes is not None and (isinstance(classes, bool) or not isinstance(classes, numbers.Integral)
+                                or classes < 1):
+        raise ValueError(f"confusion_matrix: classes must be a positive whole number (the number of classes) or "
+                         f"None, got {classes!r}")
+    limit = (f"classes={classes} allows labels 0..{(classes or 0) - 1} only; pass a larger classes (or none: the "
+             "largest label + 1)")
+    t = _class_indices("confusion_matrix", "y_true", y_true, classes, limit)
+    p = _class_indices("confusion_matrix", "y_pred", y_pred, classes, limit)
+    _same_length("confusion_matrix", "one prediction per true label", {"y_true": t, "y_pred": p})
     n = classes or int(max(t.max(initial=0), p.max(initial=0))) + 1
     counts = np.zeros((n, n), dtype=int)
     np.add.at(counts, (t, p), 1)
@@ -50,9 +99,12 @@ def plot_confusion_matrix(y_true: Any, predictions: Any, path: str | os.PathLike
     """Counts of (true class, predicted class) for each model, the diagonal (right) in blue
     and the mistakes in red, each cell's count written in it; each panel's title gives the
     model's accuracy."""
-    models = _named(predictions)
-    y_true = np.asarray(y_true).astype(int).ravel()
-    classes = len(class_names) if class_names else int(max(y_true.max(), *(p.max() for p in models.values()))) + 1
+    who = "plot_confusion_matrix"
+    given = len(class_names) if class_names else None
+    limit = f"class_names names {given} classes (labels 0..{(given or 0) - 1}); give one name per class"
+    y_true = _class_indices(who, "y_true", y_true, given, limit)
+    models = _named(who, predictions, y_true, "one prediction per true label", given, limit)
+    classes = given or int(max(y_true.max(initial=0), *(p.max(initial=0) for p in models.values()))) + 1
     names = list(class_names) if class_names else [str(i) for i in range(classes)]
     fig = _figure((CONFUSION_PANEL[0] * len(models) / DPI, CONFUSION_PANEL[1] / DPI))
     axes = fig.subplots(1, len(models), squeeze=False)[0]
@@ -81,10 +133,11 @@ def plot_misclassified(images: Any, y_true: Any, predictions: Any, path: str | o
                        title: str = "Misclassified", max_images: int = 40) -> Any:
     """The images some model got wrong (at most ``max_images``, in data order), each titled
     with its true class and, per model, the predicted one (a wrong one marked with ✗)."""
-    models = _named(predictions)
+    who = "plot_misclassified"
     x = np.asarray(getattr(images, "data", images), dtype=float)
+    y_true = _class_indices(who, "y_true", y_true)
+    models = _named(who, predictions, y_true, "one label per image", images=x)
     x = x.reshape(len(x), *x.shape[-2:])  # (N, H, W): one channel shown
-    y_true = np.asarray(y_true).astype(int).ravel()
     wrong = np.flatnonzero(np.any([p != y_true for p in models.values()], axis=0))
     shown = wrong[:max_images]
     columns = min(IMAGES_PER_ROW, max(1, len(shown)))

@@ -11,8 +11,9 @@ Both build a matplotlib Figure without pyplot and, with ``path=``, write a PNG a
 
 from __future__ import annotations
 
+import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,23 @@ def plot_filters(filters: Any, path: str | os.PathLike | None = None, title: str
     return fig
 
 
+def _layer_indices(who: str, model: Any, layers: Any) -> list[int]:
+    """``layers`` as a non-empty list of indices into ``model.layers``, or an error saying which are valid."""
+    valid = f"indices into model.layers, 0..{len(model.layers) - 1} for this network"
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+        raise TypeError(f"{who}: layers must be a list of layer indices such as [1, 2] ({valid}), got {layers!r} "
+                        f"({type(layers).__name__})")
+    layers = list(layers)
+    if not layers:
+        raise ValueError(f"{who}: layers must name at least one layer: {valid} (e.g. layers=[0])")
+    for i in layers:
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise TypeError(f"{who}: layers are whole numbers ({valid}), got {i!r} ({type(i).__name__})")
+        if not 0 <= i < len(model.layers):
+            raise ValueError(f"{who}: layers are {valid}, got {i}")
+    return [int(i) for i in layers]
+
+
 def feature_maps(model: Any, image: Any, layers: Sequence[int]) -> dict[int, np.ndarray]:
     """The outputs of ``layers`` (indices into ``model.layers``) for one image, each as an
     array (channels, height, width), computed without a graph."""
@@ -78,10 +96,7 @@ def feature_maps(model: Any, image: Any, layers: Sequence[int]) -> dict[int, np.
         x = x[None]
     if x.ndim != 4 or len(x) != 1:
         raise ValueError(f"feature_maps: give one image, shape (channels, height, width), got shape {x.shape}")
-    wanted = set(layers)
-    bad = sorted(i for i in wanted if not 0 <= i < len(model.layers))
-    if bad:
-        raise ValueError(f"feature_maps: the network has layers 0..{len(model.layers) - 1}, got {bad}")
+    wanted = set(_layer_indices("feature_maps", model, layers))
     maps: dict[int, np.ndarray] = {}
     out: Any = x.astype(model.dtype)
     with no_grad():
@@ -102,6 +117,7 @@ def plot_feature_maps(model: Any, image: Any, layers: Sequence[int], path: str |
 
     >>> plot_feature_maps(net, X_test[0], layers=(1, 2), path="maps.png")   # after ReLU, after pooling
     """
+    layers = _layer_indices("plot_feature_maps", model, layers)
     maps = feature_maps(model, image, layers)
     x = np.asarray(getattr(image, "data", image), dtype=float).reshape(-1, *np.shape(image)[-2:])
     columns = 1 + max(m.shape[0] for m in maps.values())

@@ -75,6 +75,30 @@ def _grid(X: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, np
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
+def _same_length(who: str, what: str, arrays: Mapping[str, np.ndarray]) -> None:
+    """Refuse ``arrays`` (name -> array) of different lengths, naming the first and those whose
+    length differs from it, with each length and, beyond one dimension, its shape; ``what`` says
+    what the lengths pair ("one label per row of X")."""
+    lengths = {name: len(a) if a.ndim else 1 for name, a in arrays.items()}
+    first = next(iter(lengths))
+    differ = [name for name in lengths if name == first or lengths[name] != lengths[first]]
+    if len(differ) > 1:
+        described = [f"{name} of length {lengths[name]}" + (f" (shape {arrays[name].shape})"
+                                                            if arrays[name].ndim > 1 else "") for name in differ]
+        raise ValueError(
+            f"{who}: {', '.join(differ[:-1])} and {differ[-1]} must have the same length ({what}), got "
+            f"{', '.join(described[:-1])} and {described[-1]}"
+        )
+
+
+def _points_and_labels(who: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """X as a float array and y as class labels, one label per row of X."""
+    X = np.asarray(getattr(X, "data", X), dtype=float)
+    y = np.asarray(getattr(y, "data", y))
+    _same_length(who, "one label per row of X", {"X": X, "y": y})
+    return X, _labels(y)
+
+
 def _labels(y: Any) -> np.ndarray:
     y = np.asarray(getattr(y, "data", y))
     if y.ndim == 2 and y.shape[1] > 1:
@@ -118,7 +142,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
     """The model's output over a grid around the data (colour), the 0.5 level (black line),
     and the data points coloured by class. With several outputs, the predicted class: each
     class's region in a light shade of the colour its points have."""
-    X = np.asarray(getattr(X, "data", X), dtype=float)
+    X, labels = _points_and_labels("plot_decision_boundary", X, y)
     xx, yy, points = _grid(X, resolution, margin)
     out = _predict(model, points)
     fig = _figure(BOUNDARY_SIZE)
@@ -139,7 +163,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
         filled = ax.pcolormesh(xx, yy, zz, cmap=ListedColormap(colours), vmin=-0.5, vmax=classes - 0.5,
                                shading="nearest", alpha=0.35, rasterized=True)
         fig.colorbar(filled, ax=ax, label="predicted class", ticks=range(classes))
-    _scatter(ax, X, _labels(y), colours)
+    _scatter(ax, X, labels, colours)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
@@ -181,7 +205,7 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
 
     Up to four units sit in one row; more wrap into a grid (at most eight columns), with
     smaller panels beyond sixteen units (see the module docstring for the sizes)."""
-    X = np.asarray(getattr(X, "data", X), dtype=float)
+    X, labels = _points_and_labels("plot_hidden_activations", X, y)
     xx, yy, points = _grid(X, resolution, margin)
     acts = hidden_activations(model, points, layer)
     units = acts.shape[1]
@@ -202,7 +226,6 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
     if lo >= 0.0 and hi <= 1.0:  # sigmoid units: the full [0, 1] range, comparable across panels
         lo, hi = 0.0, 1.0
     levels = np.linspace(lo, hi + 1e-12 * max(1.0, abs(hi)), 21)
-    labels = _labels(y)
     image = None
     for u, ax in enumerate(axes):
         image = ax.contourf(xx, yy, acts[:, u].reshape(xx.shape), levels=levels, cmap="viridis")

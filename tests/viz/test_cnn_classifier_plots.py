@@ -77,3 +77,67 @@ def test_learning_curves_plot_both_panels(tmp_path):
     loss_ax, acc_ax = fig.axes
     assert [line.get_label() for line in acc_ax.lines] == ["CNN (last 95.0%)", "MLP (last 90.0%)"]
     np.testing.assert_array_equal(loss_ax.lines[1].get_ydata(), [1.2, 0.6, 0.3])
+
+
+@pytest.mark.parametrize(("layers", "error", "message"), [
+    ([], ValueError, r"layers must name at least one layer: indices into model.layers, 0..4 for this network"),
+    ((1, 7), ValueError, r"layers are indices into model.layers, 0..4 for this network, got 7"),
+    ((-1,), ValueError, r"layers are indices into model.layers, 0..4 for this network, got -1"),
+    ((1.5,), TypeError, r"layers are whole numbers \(indices into model.layers, 0..4 for this network\), "
+                        r"got 1.5 \(float\)"),
+    (("conv",), TypeError, r"layers are whole numbers .*, got 'conv' \(str\)"),
+    (1, TypeError, r"layers must be a list of layer indices such as \[1, 2\] \(indices into model.layers, 0..4 "
+                   r"for this network\), got 1 \(int\)"),
+])
+@pytest.mark.parametrize("show", [viz.feature_maps, viz.plot_feature_maps])
+def test_feature_maps_refuse_layers_that_name_no_layer(cnn, show, layers, error, message):
+    image = np.zeros((1, 8, 8))
+    with pytest.raises(error, match=rf"^{show.__name__}: {message}"):
+        show(cnn, image, layers)
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "classes", "error", "message"), [
+    ([0, 1, -1], [0, 1, 1], None, ValueError, r"y_true\[2\] is -1: class labels are indices 0, 1, 2..., never "
+                                              r"negative \(number the classes from 0\)"),
+    ([0, 1, 1], [0, 0.5, 1], None, ValueError, r"y_pred\[1\] is 0.5, not a class index: labels are whole numbers"),
+    ([0, 1, 1], [0, 1, np.nan], None, ValueError, r"y_pred\[2\] is nan, not a class index"),
+    ([0, 1, 2], [0, 1, 1], 2, ValueError, r"y_true\[2\] is 2, but classes=2 allows labels 0..1 only; pass a larger "
+                                          r"classes \(or none: the largest label \+ 1\)"),
+    ([0, 1, 1], [0, 1], None, ValueError, r"y_true and y_pred must have the same length \(one prediction per true "
+                                          r"label\), got y_true of length 3 and y_pred of length 2$"),
+    ([0, 1], ["0", "1"], None, TypeError, r"y_pred must hold class indices \(whole numbers\), got dtype <U1"),
+    (np.eye(3), [0, 1, 2], None, ValueError, r"y_true has shape \(3, 3\): give one class index per sample \(for "
+                                             r"one-hot rows or scores, their argmax\(axis=1\)\)"),
+    ([0, 1], [0, 1], 0, ValueError, r"classes must be a positive whole number \(the number of classes\) or None, "
+                                    r"got 0"),
+])
+def test_confusion_matrix_refuses_labels_that_are_not_class_indices(y_true, y_pred, classes, error, message):
+    with pytest.raises(error, match=rf"^confusion_matrix: {message}"):
+        viz.confusion_matrix(y_true, y_pred, classes)
+
+
+def test_confusion_matrix_still_counts_whole_number_labels():
+    np.testing.assert_array_equal(viz.confusion_matrix([0, 1, 1], [0, 1, 0]), [[1, 0], [1, 1]])
+    np.testing.assert_array_equal(viz.confusion_matrix(np.array([[0.0], [2.0]]), [0, 2], classes=4),
+                                  [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(viz.confusion_matrix(np.array([1, 0], dtype=np.uint8), [True, False]),
+                                  [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(viz.confusion_matrix([], []), [[0]])
+
+
+def test_classifier_plots_refuse_mismatched_or_invalid_labels(tmp_path):
+    y = np.array([0, 1, 2, 1])
+    with pytest.raises(ValueError, match=r"^plot_confusion_matrix: y_true and predictions\['B'\] must have the same "
+                                         r"length \(one prediction per true label\), got y_true of length 4 and "
+                                         r"predictions\['B'\] of length 3$"):
+        viz.plot_confusion_matrix(y, {"A": y, "B": y[:3]}, path=tmp_path / "cm.png")
+    with pytest.raises(ValueError, match=r"^plot_confusion_matrix: predictions\[1\] is 3, but class_names names 3 "
+                                         r"classes \(labels 0..2\); give one name per class$"):
+        viz.plot_confusion_matrix(y, [0, 3, 2, 1], class_names=["a", "b", "c"], path=tmp_path / "cm.png")
+    with pytest.raises(ValueError, match=r"^plot_misclassified: y_true\[0\] is -1: class labels are indices"):
+        viz.plot_misclassified(np.zeros((4, 1, 8, 8)), [-1, 1, 2, 1], y, path=tmp_path / "wrong.png")
+    with pytest.raises(ValueError, match=r"^plot_misclassified: images, y_true and predictions\['CNN'\] must have "
+                                         r"the same length \(one label per image\), got images of length 3 \(shape "
+                                         r"\(3, 1, 8, 8\)\), y_true of length 4 and predictions\['CNN'\] of length 4$"):
+        viz.plot_misclassified(np.zeros((3, 1, 8, 8)), y, {"CNN": y}, path=tmp_path / "wrong.png")
+    assert not list(tmp_path.iterdir())

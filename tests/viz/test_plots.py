@@ -117,3 +117,13 @@ def test_hidden_activations_wrap_into_a_grid(units, size, grid, tmp_path):
     rows = sorted({round(ax.get_position().y0, 3) for ax in panels})
     columns = sorted({round(ax.get_position().x0, 3) for ax in panels})
     assert (len(rows), len(columns)) == grid
+
+
+@pytest.mark.parametrize("plot", [viz.plot_decision_boundary, viz.plot_hidden_activations])
+def test_plots_refuse_labels_of_another_length_than_the_inputs(trained, plot, tmp_path):
+    net, X, y, _, _ = trained
+    with pytest.raises(ValueError, match=rf"^{plot.__name__}: X and y must have the same length \(one label per "
+                                         r"row of X\), got X of length 4 \(shape \(4, 2\)\) and y of length 3 "
+                                         r"\(shape \(3, 1\)\)$"):
+        plot(net, X, y[:3], path=tmp_path / "short.png")
+    assert not (tmp_path / "short.png").exists()
