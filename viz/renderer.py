@@ -42,6 +42,13 @@ def _graphviz_pure() -> str | None:
     return None
 
 
+def check_format(format: object, who: str = "render") -> str:
+    """``format`` in lower case if the renderers write it (svg, png, pdf), else a ValueError naming those."""
+    if not isinstance(format, str) or format.lower() not in FORMATS:
+        raise ValueError(f"{who}: format must be one of {FORMATS}, got {format!r}")
+    return format.lower()
+
+
 def find_renderer() -> tuple[str, str]:
     """(kind, executable): ("dot", path) for a system Graphviz, else ("graphviz-pure", path).
 
@@ -81,9 +88,7 @@ def render_source(source: str, path: str, format: str | None = None) -> str:
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lstrip(".").lower()
-    format = (format or ext or "svg").lower()
-    if format not in FORMATS:
-        raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    format = check_format(format or ext or "svg")
     if ext != format:
         path = f"{path}.{format}"
     try:
@@ -115,8 +120,7 @@ def render_many(sources: list[str], paths: list[str], format: str) -> list[str]:
         raise ValueError("render_many: one path per source")
     if not sources:
         return []
-    if format not in FORMATS:
-        raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    format = check_format(format)
     kind, exe = find_renderer()
     out_format = "png" if format == "pdf" and kind == "graphviz-pure" else format
     folder = os.path.dirname(os.path.abspath(paths[0]))

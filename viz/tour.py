@@ -6,6 +6,8 @@ and how gradients fill in, sums at shared tensors included.
 
 from __future__ import annotations
 
+import inspect
+import numbers
 import os
 from typing import Any
 
@@ -13,10 +15,13 @@ import autograd_lite as al
 from autograd_lite import Tensor
 
 from .graph import MAX_NODES, GraphDrawer
-from .renderer import render_many
+from .renderer import check_format, find_renderer, render_many
 
 #: backward_tour refuses graphs with more operations (frames) than this unless told otherwise.
 MAX_FRAMES = 60
+#: the ``draw_options`` a tour passes on to its drawings (grads, partial and highlight it sets itself).
+DRAW_OPTIONS = (frozenset(inspect.signature(GraphDrawer.draw).parameters) - {"self", "grads", "partial", "highlight"}
+                | {"max_nodes"})
 
 
 def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg", params: Any = None,
@@ -45,6 +50,22 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
             "backward_tour: backward() has already freed this graph; draw the tour before calling "
             "backward(), or call backward(retain_graph=True)"
         )
+    # everything that can be checked without drawing is, so that a mistake leaves no empty folder behind
+    format = check_format(format, "backward_tour")
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, numbers.Integral)
+                                   or max_frames < 1):
+        raise ValueError(f"backward_tour: max_frames must be a positive whole number or None (no limit), "
+                         f"got {max_frames!r}")
+    unknown = sorted(set(draw_options) - DRAW_OPTIONS)
+    if unknown:
+        raise TypeError(f"backward_tour: no drawing option {unknown[0]!r}; the options are "
+                        f"{', '.join(sorted(DRAW_OPTIONS))}")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"backward_tour: out_dir is the folder for the frames, a str or path, got {out_dir!r}")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise NotADirectoryError(f"backward_tour: out_dir {os.fspath(out_dir)!r} is a file; give the path of a "
+                                 "folder (made if missing)")
+    find_renderer()
     drawer = GraphDrawer(root, params, model, draw_options.pop("max_nodes", MAX_NODES), "backward_tour")
     if max_frames is not None and len(drawer.nodes) > max_frames:
         raise ValueError(
@@ -74,6 +95,6 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
         drawing.attr(label=f"backward step {k} of {len(steps)}: VJP of '{node.op.name}'", labelloc="t")
         sources.append(drawing.source)
     width = max(2, len(str(len(steps))))
-    os.makedirs(out_dir, exist_ok=True)
+    # render_many makes out_dir, once it has found a renderer
     paths = [os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}") for k in range(1, len(steps) + 1)]
     return render_many(sources, paths, format)

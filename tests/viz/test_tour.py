@@ -3,9 +3,11 @@
 import re
 
 import numpy as np
+import pytest
 
 import viz
 from autograd_lite import Tensor
+from viz import renderer
 
 
 def test_one_frame_per_op_node_in_topological_order(tmp_path, no_system_dot):
@@ -31,3 +33,29 @@ def test_shared_leaf_shows_a_partial_sum(tmp_path, no_system_dot):
     texts = [open(p).read() for p in paths]
     assert any("(so far)" in t for t in texts)
     assert f"grad {1 + 2 * 0.5 * np.exp(0.25):.4f}" in texts[-1]
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ({"format": "bmp"}, ValueError, r"format must be one of \('svg', 'png', 'pdf'\), got 'bmp'"),
+    ({"max_frames": 0}, ValueError, r"max_frames must be a positive whole number or None \(no limit\), got 0"),
+    ({"max_frames": "5"}, ValueError, r"max_frames must be a positive whole number or None \(no limit\), got '5'"),
+    ({"rankdr": "TB"}, TypeError, r"no drawing option 'rankdr'; the options are collapse_modules, group_by_module, "
+                                  r"legend, max_nodes, max_values, rankdir, show_data, show_grad"),
+])
+def test_bad_arguments_are_refused_before_the_folder_is_made(tmp_path, no_system_dot, options, error, message):
+    o = (Tensor(2.0, requires_grad=True) * 3.0).tanh()
+    with pytest.raises(error, match=rf"^backward_tour: {message}$"):
+        viz.backward_tour(o, tmp_path / "tour", **options)
+    assert not (tmp_path / "tour").exists()
+
+
+def test_a_file_in_place_of_the_folder_or_no_renderer_is_refused_before_drawing(tmp_path, no_system_dot, monkeypatch):
+    o = (Tensor(2.0, requires_grad=True) * 3.0).tanh()
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(NotADirectoryError, match=r"^backward_tour: out_dir '.*taken' is a file; give the path of a "
+                                                 r"folder \(made if missing\)$"):
+        viz.backward_tour(o, tmp_path / "taken")
+    monkeypatch.setattr(renderer, "_graphviz_pure", lambda: None)
+    with pytest.raises(viz.RendererNotFound, match=r"^no Graphviz renderer found"):
+        viz.backward_tour(o, tmp_path / "tour")
+    assert not (tmp_path / "tour").exists()
