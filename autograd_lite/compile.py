@@ -5,8 +5,8 @@
 ...     loss = step(x, y)                # after two traced calls: one numpy call per op
 ...     optimizer.step()
 
-How it works. A call with a new *signature* (the shapes and dtypes of the Tensor and array
-arguments, the values of number arguments) runs ``fn`` eagerly while a tracer records every
+How it works. A call with a new *signature* (the shapes, dtypes and strides of the Tensor and
+array arguments, the values of number arguments) runs ``fn`` eagerly while a tracer records every
 primitive applied: the forward's, and the VJPs that ``backward()`` runs (in tracing mode the
 VJPs see Tensors, so their operations are recorded too), and which leaf gradients backward
 produced. The second call with that signature traces again; if both traces are the same
@@ -439,16 +439,18 @@ def _random_state() -> tuple:
 
 
 def _arg_key(a: Any) -> tuple:
+    # strides too (torch.compile guards on them): a VJP may reorder a gradient in memory to
+    # match its input's layout, so a batch stored transposed traces other operations
     cls = a.__class__
     if cls is np.ndarray:
-        return (cls, a.shape, a.dtype)
+        return (cls, a.shape, a.dtype, a.strides)
     if isinstance(a, Tensor):
         data = a._data
-        return (Tensor, data.shape, data.dtype, a.requires_grad)
+        return (Tensor, data.shape, data.dtype, data.strides, a.requires_grad)
     if isinstance(a, (bool, int, float, str, type(None), np.generic)):
         return (cls, a)
     if isinstance(a, np.ndarray):
-        return (np.ndarray, a.shape, a.dtype)
+        return (np.ndarray, a.shape, a.dtype, a.strides)
     if isinstance(a, (list, tuple, dict, set)):
         # a container's arrays would be frozen into the program as constants
         raise _Uncompilable(f"an argument is a {cls.__name__}: pass its tensors and arrays as separate arguments "
@@ -490,8 +492,8 @@ class CompiledFunction:
 
     @staticmethod
     def _signature(args: tuple, kwargs: dict) -> tuple:
-        """What a program is compiled for: the shapes and dtypes of the Tensor and array
-        arguments (and whether a Tensor requires grad), the values of the others."""
+        """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
+        array arguments (and whether a Tensor requires grad), the values of the others."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
         return (*(_arg_key(a) for a in args), _aliasing(args))

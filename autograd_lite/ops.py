@@ -244,11 +244,11 @@ def _laid_out_as(g: Any, x: Any) -> Any:
     if xa.flags.c_contiguous or ga.ndim != xa.ndim or ga.size < 2:
         return g
     order = tuple(sorted(range(xa.ndim), key=lambda a: -abs(xa.strides[a])))  # x's axes, outermost first
-    seen = transpose(g, order)
-    if _data(seen).flags.c_contiguous:
+    seen = ga.transpose(order)
+    if seen.flags.c_contiguous:  # already in x's order
         return g
     back = tuple(order.index(a) for a in range(xa.ndim))
-    return transpose(reshape(reshape(seen, (-1,)), _data(seen).shape), back)
+    return transpose(reshape(reshape(transpose(g, order), (-1,)), seen.shape), back)
 
 
 def _extreme_vjp(g: Any, x: Any, y: Any, larger: bool) -> Any:

@@ -146,6 +146,31 @@ def test_a_new_shape_traces_again_and_a_changed_parameter_shape_too():
     np.testing.assert_allclose(loss.item(), np.tanh(3.0) ** 2, rtol=1e-14)
 
 
+def test_inputs_stored_in_another_memory_order_get_programs_of_their_own():
+    """The max VJP reorders its gradient to its input's memory order, so a batch stored
+    transposed traces other operations: strides are part of the signature (as torch.compile
+    guards on them), and alternating orders compile both, with eager's numbers."""
+    values = np.random.default_rng(0).standard_normal((4, 5, 6))
+    G = np.random.default_rng(1).standard_normal((4, 6))
+
+    def step(x):
+        y = x.max(axis=1)
+        (y * G).sum().backward()
+        return y, x.grad
+
+    compiled = al.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager
+        for data in (values, np.asfortranarray(values)) * 3:
+            x = Tensor(data, requires_grad=True)
+            y, g = compiled(x)
+            reference = Tensor(data.copy(order="K"), requires_grad=True)
+            y_eager, g_eager = step(reference)
+            np.testing.assert_array_equal(y.data, y_eager.data)
+            np.testing.assert_array_equal(g.data, g_eager.data)
+    assert len(compiled.programs) == 2
+
+
 def test_reading_values_in_python_falls_back_to_eager_naming_the_line():
     W, _ = params_and_step()
 
