@@ -114,6 +114,12 @@ class TrainingDiverged(RuntimeError):
         self.history = history
 
 
+def _numbers_as(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Numeric data in ``dtype`` (not copied when it is already); anything else as it is, for
+    the layers to refuse by name."""
+    return X.astype(dtype, copy=False) if X.dtype.kind in "fiub" else X
+
+
 class NeuralNetwork(Module):
     """A stack of layers trained on a loss, with the seed's API.
 
@@ -177,17 +183,20 @@ class NeuralNetwork(Module):
         them (a float32 network gives float32 outputs for float64 data)."""
         if not self.layers:
             raise RuntimeError("the network has no layers: add() some first")
-        out = x if isinstance(x, Tensor) else as_input(self._as_batch(x))
+        if not isinstance(x, Tensor):
+            first = next(self.named_parameters(), None)  # one, not all: this runs every step
+            x = as_input(x if first is None else _numbers_as(np.asarray(x), first[1].dtype))
+        out = x
         for layer in self.layers:
             out = layer(out)
         return out
 
     def _as_batch(self, X: Any) -> Any:
-        """Inputs in the parameters' dtype (a float32 network computes in float32)."""
+        """Inputs in the parameters' dtype (a float32 network computes in float32); parameters
+        of mixed dtypes are refused (``dtype``)."""
         if isinstance(X, Tensor):
             return X
-        X = np.asarray(X)
-        return X.astype(self.dtype, copy=False) if X.dtype.kind in "fiub" else X
+        return _numbers_as(np.asarray(X), self.dtype)
 
     def predict(self, X: Any, classes: bool = False) -> np.ndarray:
         """The output for ``X`` as a numpy array, without recording any graph.
@@ -197,7 +206,7 @@ class NeuralNetwork(Module):
         loss decides: with BCE each output is a label of its own).
         """
         with no_grad():
-            out = self.forward(self._as_batch(X)).data
+            out = self.forward(as_input(self._as_batch(X))).data
         if not classes:
             return out
         return self._classifier("predict(classes=True)").classes(out)
@@ -206,7 +215,7 @@ class NeuralNetwork(Module):
         """Class probabilities for ``X``, shape (samples, classes): the softmax of the scores for
         a CrossEntropy network; (1 - p, p) for a BCE network with one output p."""
         with no_grad():
-            out = self.forward(self._as_batch(X)).data
+            out = self.forward(as_input(self._as_batch(X))).data
         return self._classifier("predict_proba()").probabilities(out)
 
     def evaluate(self, X: Any, y: Any, accuracy: bool = False) -> float | Evaluation:
@@ -215,7 +224,7 @@ class NeuralNetwork(Module):
         class (see ``predict``) is their target's (class indices, one-hot rows or 0/1 labels)."""
         loss_fn = self.loss_for("evaluate()")
         with no_grad():
-            out = self.forward(self._as_batch(X))
+            out = self.forward(as_input(self._as_batch(X)))
             loss = float(loss_fn(out, y).item())
         if not accuracy:
             return loss
@@ -353,7 +362,7 @@ class NeuralNetwork(Module):
         loss_fn = self.loss_function
 
         def step(xb: np.ndarray, yb: np.ndarray) -> Tensor:
-            loss = loss_fn(self.forward(xb), yb)
+            loss = loss_fn(self.forward(as_input(xb)), yb)  # xb is in the parameters' dtype already
             loss.backward()
             return loss
 
