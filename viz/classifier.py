@@ -40,7 +40,7 @@ def _class_indices(who: str, name: str, values: Any, classes: int | None = None,
         raise TypeError(f"{who}: {name} must hold class indices (whole numbers), got dtype {a.dtype}")
     a = a.ravel()
     if a.dtype.kind == "f":
-        fractional = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
+        fractional = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)) | (np.abs(a) >= 2.0**53))  # past 2**53: no int
         if fractional.size:
             i = fractional[0]
             raise ValueError(f"{who}: {name}[{i}] is {a[i]}, not a class index: labels are whole numbers 0, 1, 2... "

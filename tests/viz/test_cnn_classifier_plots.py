@@ -101,6 +101,7 @@ def test_feature_maps_refuse_layers_that_name_no_layer(cnn, show, layers, error,
                                               r"negative \(number the classes from 0\)"),
     ([0, 1, 1], [0, 0.5, 1], None, ValueError, r"y_pred\[1\] is 0.5, not a class index: labels are whole numbers"),
     ([0, 1, 1], [0, 1, np.nan], None, ValueError, r"y_pred\[2\] is nan, not a class index"),
+    ([0, 1e20], [0, 1], 3, ValueError, r"y_true\[1\] is 1e\+20, not a class index"),  # not wrapped to a negative
     ([0, 1, 2], [0, 1, 1], 2, ValueError, r"y_true\[2\] is 2, but classes=2 allows labels 0..1 only; pass a larger "
                                           r"classes \(or none: the largest label \+ 1\)"),
     ([0, 1, 1], [0, 1], None, ValueError, r"y_true and y_pred must have the same length \(one prediction per true "
