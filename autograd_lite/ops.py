@@ -243,12 +243,18 @@ def _laid_out_as(g: Any, x: Any) -> Any:
     xa, ga = _data(x), _data(g)
     if xa.flags.c_contiguous or ga.ndim != xa.ndim or ga.size < 2:
         return g
-    order = tuple(sorted(range(xa.ndim), key=lambda a: -abs(xa.strides[a])))  # x's axes, outermost first
+    order, back = _memory_order([abs(s) for s in xa.strides])
     seen = ga.transpose(order)
     if seen.flags.c_contiguous:  # already in x's order
         return g
-    back = tuple(order.index(a) for a in range(xa.ndim))
     return transpose(reshape(reshape(transpose(g, order), (-1,)), seen.shape), back)
+
+
+def _memory_order(strides: list[float]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The axes from outermost to innermost in memory (largest stride first, ties kept in
+    order), and the permutation that puts them back."""
+    order = tuple(sorted(range(len(strides)), key=lambda a: -strides[a]))
+    return order, tuple(order.index(a) for a in range(len(strides)))
 
 
 def _extreme_vjp(g: Any, x: Any, y: Any, larger: bool) -> Any:
@@ -454,10 +460,9 @@ def _zeros_in_order(shape: tuple[int, ...], dtype: Any, strides: list[float]) ->
     outermost): col2im adds each window's gradients into a slice of the output, and numpy's
     ``+=`` runs 3x faster when both sides walk memory in the same order (a convolution's
     gradient lies batch last)."""
-    order = sorted(range(len(shape)), key=lambda a: -strides[a])
-    if order == list(range(len(shape))):
+    order, back = _memory_order(strides)
+    if order == tuple(range(len(shape))):  # C order
         return np.zeros(shape, dtype)
-    back = tuple(order.index(a) for a in range(len(shape)))
     return np.zeros(tuple(shape[a] for a in order), dtype).transpose(back)
 
 

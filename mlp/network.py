@@ -186,10 +186,9 @@ class NeuralNetwork(Module):
         if not isinstance(x, Tensor):
             first = next(self.named_parameters(), None)  # one, not all: this runs every step
             x = as_input(x if first is None else _numbers_as(np.asarray(x), first[1].dtype))
-        out = x
         for layer in self.layers:
-            out = layer(out)
-        return out
+            x = layer(x)
+        return x
 
     def _as_batch(self, X: Any) -> Any:
         """Inputs in the parameters' dtype (a float32 network computes in float32); parameters
