@@ -48,11 +48,22 @@ def test_a_second_start_while_one_runs_does_nothing():
 def test_stop_ends_the_chunk_at_the_end_of_an_epoch():
     lock = threading.RLock()
     ahead, run = TrainingAhead(lock), make_run()
+    in_epoch_10 = threading.Event()
+    record = run.recorder
+
+    def recorder(epoch, loss, net):  # the chunk holds at the end of its 10th epoch until Pause
+        record(epoch, loss, net)
+        if epoch == 10:
+            in_epoch_10.set()
+            while not run.stop_requested:  # sleeping lets the test's thread run (a busy training
+                time.sleep(0.001)  # thread can keep it from waking for seconds)
+
+    run.recorder = recorder
     ahead.start(run, 100_000)
-    time.sleep(0.1)
+    assert in_epoch_10.wait(timeout=30)
     ahead.stop()
     stopped_at = run.epoch
-    assert 0 < stopped_at < 100_000 and len(run.history.epochs) == stopped_at
+    assert stopped_at == 10 and len(run.history.epochs) == stopped_at
     assert not run.stop_requested and not ahead.take(run)
     assert run.advance(5) == 5  # and training can go on
 
