@@ -200,14 +200,8 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     save_inputs = prim.saves_inputs
     differentiable = vjp is not None
 
-    def op_with_params(x: Any, *params: Any) -> Any:
-        if not isinstance(x, Tensor):
-            return forward(x, *params) if tracer.active is None else _traced_numpy(prim, (x,), params)
-        xd = x._data
-        try:
-            out = forward(xd, *params)
-        except (ValueError, IndexError) as e:
-            raise _param_error(name, xd, e) from None
+    def result(x: Tensor, xd: Any, out: Any, params: tuple) -> Any:
+        """The Tensor of ``out``, recorded in the graph when x needs a gradient (both forms below)."""
         cls = out.__class__
         if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
             out = _scalar(out)
@@ -222,24 +216,21 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
             tracer.active.apply(prim, (x,), params, t)
         return t
 
+    def op_with_params(x: Any, *params: Any) -> Any:
+        if not isinstance(x, Tensor):
+            return forward(x, *params) if tracer.active is None else _traced_numpy(prim, (x,), params)
+        xd = x._data
+        try:
+            out = forward(xd, *params)
+        except (ValueError, IndexError) as e:
+            raise _param_error(name, xd, e) from None
+        return result(x, xd, out, params)
+
     def op(x: Any) -> Any:
         if not isinstance(x, Tensor):
             return forward(x) if tracer.active is None else _traced_numpy(prim, (x,), ())
         xd = x._data
-        out = forward(xd)
-        cls = out.__class__
-        if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
-            out = _scalar(out)
-        px = x._node
-        if px is None and x.requires_grad:
-            px = x
-        if px is None or not differentiable or (_off.count and not _mode.enabled):
-            t = _make(out)
-        else:
-            t = record(prim, px, None, xd if save_inputs else xd.shape, (), out)
-        if tracer.active is not None:
-            tracer.active.apply(prim, (x,), (), t)
-        return t
+        return result(x, xd, forward(xd), ())
 
     fn = op_with_params if params else op
     fn.__name__ = fn.__qualname__ = name
