@@ -70,6 +70,14 @@ from mlp.datasets import make_moons  # noqa: E402
 C_MUL, C_ADD = 1.0001, 0.0001  # the chain: y = y * C_MUL + C_ADD
 
 
+def chain(y: Any, pairs: int) -> Any:
+    """``y = y * C_MUL + C_ADD``, ``pairs`` times: the one chain every implementation runs on
+    its own kind of value (float, Tensor, torch tensor, micrograd Value)."""
+    for _ in range(pairs):
+        y = y * C_MUL + C_ADD
+    return y
+
+
 def _nodes_since(start: int | None) -> int | None:
     """Nodes recorded since ``start = al.creation_number()`` (None when the engine lacks it)."""
     if start is None:
@@ -276,7 +284,7 @@ def op_workload(n_ops: int = 500, backward: bool = True, peers: Collection[str] 
     x0 = 0.5
 
     def by_hand(start: Any, wrap: Callable[[Any], Any]) -> Callable[[], float]:
-        def chain() -> float:
+        def run() -> float:
             y = start
             for _ in range(pairs):
                 y = wrap(wrap(y * C_MUL) + C_ADD)
@@ -287,16 +295,14 @@ def op_workload(n_ops: int = 500, backward: bool = True, peers: Collection[str] 
                 g = wrap(g * C_MUL)
             return float(g)
 
-        return chain
+        return run
 
     def same(v: Any) -> Any:
         return v
 
     def autograd_lite() -> float:
         x = al.Tensor(x0, requires_grad=True)
-        y = x
-        for _ in range(pairs):
-            y = y * C_MUL + C_ADD
+        y = chain(x, pairs)
         if not backward:
             return y.item()
         y.backward()
@@ -318,9 +324,7 @@ def op_workload(n_ops: int = 500, backward: bool = True, peers: Collection[str] 
 
         def micrograd() -> float:
             x = Value(x0)
-            y = x
-            for _ in range(pairs):
-                y = y * C_MUL + C_ADD
+            y = chain(x, pairs)
             if not backward:
                 return y.data
             y.backward()
@@ -336,9 +340,7 @@ def op_workload(n_ops: int = 500, backward: bool = True, peers: Collection[str] 
     if torch is not None:
         def torch_chain() -> float:
             x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-            y = x
-            for _ in range(pairs):
-                y = y * C_MUL + C_ADD
+            y = chain(x, pairs)
             if not backward:
                 return y.item()
             y.backward()
@@ -362,31 +364,23 @@ def growth_forward(impl: str, n_ops: int, shape: str) -> Any:
     pairs = n_ops // 2
     x0 = _growth_start(shape)
     if impl == "numpy":
-        y = x0
-        for _ in range(pairs):
-            y = y * C_MUL + C_ADD
+        chain(x0, pairs)  # the forward's work; the backward by hand needs only x0
         return x0
     if impl == "autograd_lite":
         x = al.Tensor(x0, requires_grad=True)
-        y = x
-        for _ in range(pairs):
-            y = y * C_MUL + C_ADD
+        y = chain(x, pairs)
         return x, y
     if impl == "torch":
         import torch
 
         x = torch.tensor(x0, requires_grad=True)
-        y = x
-        for _ in range(pairs):
-            y = y * C_MUL + C_ADD
+        y = chain(x, pairs)
         return x, y
     if impl == "micrograd":
         from micrograd.engine import Value
 
         x = Value(float(x0))
-        y = x
-        for _ in range(pairs):
-            y = y * C_MUL + C_ADD
+        y = chain(x, pairs)
         return x, y
     raise ValueError(f"unknown implementation {impl!r}")
 
