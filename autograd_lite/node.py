@@ -144,71 +144,101 @@ def creation_number() -> int:
 # ------------------------------------------------------------------------------------------------
 #: A graph may grow to this many Nodes (counted from the last backward pass) before the
 #: collector's thresholds are raised; small graphs cost the collector little.
-DEFER_DEFAULT = 20_000
+DEFER_DEFAULT = 2_000
 DEFER_AFTER = DEFER_DEFAULT
-#: The collector's thresholds of generations 0 and 1 while a large graph is recorded (CPython's
-#: defaults: 700 and 10): a young-generation collection every 100,000 allocations, and the middle
-#: generation's collections, which walk everything that survived since, out of a graph's way.
-DEFERRED_THRESHOLDS = (100_000, 1_000)
+#: While a large graph is alive, the young generation's threshold (CPython's default: 700
+#: allocations) is at least this, and grows with the graph: ALLOCATIONS_PER_NODE for every Node
+#: recorded since the last backward pass, raised each time the graph doubles, so that the
+#: collector never walks a growing graph. The middle generation's (default 10) is MIDDLE.
+DEFERRED_FLOOR = 100_000
+ALLOCATIONS_PER_NODE = 8
+MIDDLE = 1_000
 
 #: Output shapes, interned: a graph of a million (16,)-shaped Nodes keeps one (16,) tuple.
 SHAPES: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 class _Horizon:
-    """The creation number at which the collector's thresholds are raised (see :func:`defer`);
-    moved on by every backward pass."""
+    """The creation number at which :func:`defer` is called next, and what it changed."""
 
-    __slots__ = ("seq", "saved", "watch")
+    __slots__ = ("seq", "start", "saved", "raised", "watches", "watched")
 
     def __init__(self) -> None:
+        self.start = 0  # the creation number at the last backward pass: where a graph's size is counted from
         self.seq = DEFER_AFTER
         self.saved: tuple[int, ...] | None = None  # the thresholds defer() replaced
-        self.watch: Any = None  # a weak reference to the Node that made defer() raise them
+        self.raised: tuple[int, int] | None = None  # the thresholds defer() set
+        self.watches: set[Any] = set()  # weak references to one Node of each large graph alive
+        self.watched = -1  # the start of the last graph watched
 
 
 horizon = _Horizon()
 
 
 def defer(node: Node) -> None:
-    """Called once, by the first Node recorded past the horizon: raise the collector's
-    thresholds until the graph is done with, by a backward pass (:func:`graph_done`) or by
-    being freed (``node``'s death), whichever comes first.
+    """Called by the Node recorded past the horizon: raise the collector's thresholds until
+    every large graph is freed, then put them back (:func:`_graph_freed`).
 
-    Nothing is hidden from the collector: it looks less often while a graph grows, and every
-    cycle is still found (a gradient with a graph kept in its own leaf's ``.grad`` is one). With
-    CPython's default thresholds the collector took a tenth of the time of a 70,000-node graph of
-    0-d operations and a sixth of a 1e7-node chain's. Thresholds of 0 (automatic collection off)
-    or already as high are left alone."""
-    horizon.seq = 2**62  # once per graph: the next Nodes skip this call
+    A young-generation collection walks every object allocated since the last one, so a graph
+    that outgrows the threshold is walked again and again while it grows (with CPython's
+    defaults, a tenth of the time of a 70,000-node graph of 0-d operations, and a sixth of a
+    1e7-node chain's), and once more by the first collection after the backward pass if the
+    thresholds came back while it is still alive. So the threshold grows with the graph (see
+    ALLOCATIONS_PER_NODE: this is called again each time the graph doubles) and comes back
+    once the graph is freed. Nothing is hidden from the collector: it still runs, after as
+    many allocations as the graph holds objects, and a real cycle (a gradient with a graph kept
+    in its own leaf's ``.grad``) is freed. Thresholds of 0 (automatic collection off), already
+    as high, or set by the program meanwhile are left alone."""
+    size = node.seq - horizon.start
+    horizon.seq = node.seq + size  # again when the graph has doubled
     current = gc.get_threshold()
-    if 0 < current[0] < DEFERRED_THRESHOLDS[0]:
+    if horizon.saved is None:
+        if not 0 < current[0] < DEFERRED_FLOOR:
+            return
         horizon.saved = current
-        horizon.watch = weakref.ref(node, _graph_freed)
-        gc.set_threshold(*DEFERRED_THRESHOLDS, *current[2:])
+    elif current[:2] != horizon.raised:  # the program set its own meanwhile: forget ours
+        _forget()
+        return
+    if horizon.watched != horizon.start:  # the first call for this graph: watch it
+        horizon.watched = horizon.start
+        horizon.watches.add(weakref.ref(node, _graph_freed))
+    wanted = max(DEFERRED_FLOOR, ALLOCATIONS_PER_NODE * size)
+    if horizon.raised is None or horizon.raised[0] < wanted:
+        horizon.raised = (wanted, MIDDLE)
+        gc.set_threshold(wanted, MIDDLE, *current[2:])
 
 
-def _graph_freed(_: Any) -> None:
-    """The Node that raised the thresholds is gone (its graph freed without a backward pass)."""
-    graph_done()
+def _graph_freed(ref: Any) -> None:
+    """A watched Node is gone: once no large graph is alive, the thresholds as they were."""
+    horizon.watches.discard(ref)
+    if horizon.watches or horizon.saved is None:
+        return
+    if gc.get_threshold()[:2] == horizon.raised:  # unless the program changed them meanwhile
+        gc.set_threshold(*horizon.saved)
+    _forget()
+    graph_done()  # graphs freed without a backward pass (an evaluation without no_grad): count afresh
+
+
+def _forget() -> None:
+    horizon.saved = horizon.raised = None
+    horizon.watches.clear()
 
 
 def defer_after(count: int | None) -> None:
-    """Raise the collector's thresholds once a graph has ``count`` Nodes (None: never). For tests."""
+    """Raise the collector's thresholds once a graph has ``count`` Nodes (None: never), from a
+    clean slate (the thresholds as they are now count as the program's). For tests."""
     global DEFER_AFTER
     DEFER_AFTER = 2**62 if count is None else int(count)
+    _forget()
     graph_done()
 
 
 def graph_done() -> None:
-    """After a backward pass (or once a large graph is freed): the collector's thresholds as
-    they were, and a new horizon."""
-    horizon.seq = creation_number() + DEFER_AFTER
-    saved = horizon.saved
-    if saved is not None:
-        horizon.saved = horizon.watch = None
-        if gc.get_threshold()[:2] == DEFERRED_THRESHOLDS:  # unless the program changed them meanwhile
-            gc.set_threshold(*saved)
+    """After a backward pass: the next graph counts its Nodes from here. (The thresholds stay
+    raised until the graph is freed: putting them back while it is alive would have the next
+    allocation walk all of it.)"""
+    horizon.start = start = creation_number()
+    horizon.seq = start + DEFER_AFTER
     if len(SHAPES) > 4096:  # many distinct shapes: start the interning table afresh
         SHAPES.clear()
 

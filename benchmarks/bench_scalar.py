@@ -419,6 +419,9 @@ def _reset_peak() -> bool:
         return False
 
 
+WARM_UP_CHAINS = 5  # untimed short chains before the timed ones (see growth_child)
+
+
 def growth_child(impl: str, n_ops: int, shape: str, memory: str) -> dict:
     """Run in a fresh process: time the chain (median of a few runs when small) and its memory."""
     import tracemalloc
@@ -427,9 +430,13 @@ def growth_child(impl: str, n_ops: int, shape: str, memory: str) -> dict:
     fwd, bwd = [], []
     out: dict[str, Any] = {"impl": impl, "n_ops": n_ops, "shape": shape, "reps": reps, "memory": memory}
     try:
-        # A short chain first: lazy initialisation (PyTorch pages in much of its library on its
-        # first op) is neither timed nor counted as graph memory.
-        growth_backward(impl, 200, growth_forward(impl, 200, shape))
+        # Short chains first: lazy initialisation (PyTorch pages in much of its library on its
+        # first op) is neither timed nor counted as graph memory, and CPython 3.11 runs a
+        # function's first few calls unspecialised (backward's graph walk, called once per
+        # backward, took twice as long per Node in its first three calls than after): the large
+        # sizes, timed once or twice, measured that, and the small ones (15 runs) did not.
+        for _ in range(WARM_UP_CHAINS):
+            growth_backward(impl, 200, growth_forward(impl, 200, shape))
         for r in range(reps):
             gc.collect()
             if r == 0:
