@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -143,79 +144,106 @@ def creation_number() -> int:
 # Large graphs and the cyclic garbage collector.
 # ------------------------------------------------------------------------------------------------
 #: A graph may grow to this many Nodes (counted from the last backward pass) before the
-#: collector's thresholds are raised; small graphs cost the collector little.
+#: collector's young threshold is raised; small graphs cost the collector little.
 DEFER_DEFAULT = 2_000
 DEFER_AFTER = DEFER_DEFAULT
 #: While a large graph is alive, the young generation's threshold (CPython's default: 700
-#: allocations) is at least this, and grows with the graph: ALLOCATIONS_PER_NODE for every Node
-#: recorded since the last backward pass, raised each time the graph doubles, so that the
-#: collector never walks a growing graph. The middle generation's (default 10) is MIDDLE.
+#: allocations) is at least DEFERRED_FLOOR, and, each time the graph doubles, GROWTH times the
+#: objects allocated (and still alive) since the last collection, counting at most
+#: OBJECTS_PER_NODE per Node of the graph: more than the graph can add before it doubles
+#: again, so the collector never walks a growing graph.
 DEFERRED_FLOOR = 100_000
-ALLOCATIONS_PER_NODE = 8
-MIDDLE = 1_000
+GROWTH = 4
+OBJECTS_PER_NODE = 4  # a Node, its Tensor, a tuple or two: the most a graph's Node accounts for
 
 #: Output shapes, interned: a graph of a million (16,)-shaped Nodes keeps one (16,) tuple.
 SHAPES: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 class _Horizon:
-    """The creation number at which :func:`defer` is called next, and what it changed."""
+    """When :func:`defer` is called next, and what it changed."""
 
-    __slots__ = ("seq", "start", "saved", "raised", "watches", "watched")
+    __slots__ = ("seq", "start", "saved", "raised", "watches", "hands_off")
 
     def __init__(self) -> None:
-        self.start = 0  # the creation number at the last backward pass: where a graph's size is counted from
+        self.start = 0  # the creation number at the last backward pass
         self.seq = DEFER_AFTER
         self.saved: tuple[int, ...] | None = None  # the thresholds defer() replaced
-        self.raised: tuple[int, int] | None = None  # the thresholds defer() set
-        self.watches: set[Any] = set()  # weak references to one Node of each large graph alive
-        self.watched = -1  # the start of the last graph watched
+        self.raised: int | None = None  # the young threshold defer() set
+        self.watches: set[Any] = set()  # weak references to Nodes of the large graphs alive
+        self.hands_off = False  # the program set its own thresholds while a graph was recorded
 
 
 horizon = _Horizon()
+_lock = threading.Lock()  # defer() and the restore may run in two threads at once
 
 
 def defer(node: Node) -> None:
-    """Called by the Node recorded past the horizon: raise the collector's thresholds until
-    every large graph is freed, then put them back (:func:`_graph_freed`).
+    """Called by the Nodes recorded past the horizon (once per doubling of the graph): raise the
+    collector's young threshold until every large graph is freed, then put it back.
 
     A young-generation collection walks every object allocated since the last one, so a graph
     that outgrows the threshold is walked again and again while it grows (with CPython's
-    defaults, a tenth of the time of a 70,000-node graph of 0-d operations, and a sixth of a
-    1e7-node chain's), and once more by the first collection after the backward pass if the
-    thresholds came back while it is still alive. So the threshold grows with the graph (see
-    ALLOCATIONS_PER_NODE: this is called again each time the graph doubles) and comes back
-    once the graph is freed. Nothing is hidden from the collector: it still runs, after as
-    many allocations as the graph holds objects, and a real cycle (a gradient with a graph kept
-    in its own leaf's ``.grad``) is freed. Thresholds of 0 (automatic collection off), already
-    as high, or set by the program meanwhile are left alone."""
+    defaults, a tenth of the time of a 65,000-node graph of 0-d operations), and once more by
+    the first collection after backward if the threshold came back while the graph is still
+    alive. Nothing is hidden from the collector: it still runs, at the latest after GROWTH
+    times as many allocations as the graph holds objects, and a real cycle (a gradient with a
+    graph kept in its own leaf's ``.grad``) is freed. Thresholds of 0 (automatic collection
+    off), already as high, or set by the program meanwhile are left alone."""
     size = node.seq - horizon.start
     horizon.seq = node.seq + size  # again when the graph has doubled
+    if horizon.hands_off or not _lock.acquire(blocking=False):
+        return
+    try:
+        _raise(node)
+    finally:
+        _lock.release()
+    if not horizon.watches:  # a watched Node died meanwhile and its restore found the lock taken
+        _restore()
+
+
+def _raise(node: Node) -> None:
     current = gc.get_threshold()
     if horizon.saved is None:
         if not 0 < current[0] < DEFERRED_FLOOR:
             return
         horizon.saved = current
-    elif current[:2] != horizon.raised:  # the program set its own meanwhile: forget ours
+    elif current[0] != horizon.raised:  # the program set its own: keep it until the next graph
+        horizon.hands_off = True
         _forget()
         return
-    if horizon.watched != horizon.start:  # the first call for this graph: watch it
-        horizon.watched = horizon.start
-        horizon.watches.add(weakref.ref(node, _graph_freed))
-    wanted = max(DEFERRED_FLOOR, ALLOCATIONS_PER_NODE * size)
-    if horizon.raised is None or horizon.raised[0] < wanted:
-        horizon.raised = (wanted, MIDDLE)
-        gc.set_threshold(wanted, MIDDLE, *current[2:])
+    # Watch what this Node was computed from (the Node itself may be a side computation that
+    # is dropped at once, such as a value logged with .item()); one watch per doubling, so a
+    # second graph recorded before any backward is watched too.
+    watched = node.p0 if node.p0.__class__ is Node else node
+    horizon.watches.add(weakref.ref(watched, _graph_freed))
+    # the objects allocated since the last collection and still alive, at most as many as this
+    # graph's Nodes can hold (not the graphs freed meanwhile, nor garbage cycles awaiting a collection)
+    young = min(gc.get_count()[0], OBJECTS_PER_NODE * (node.seq - horizon.start))
+    wanted = max(DEFERRED_FLOOR, GROWTH * young)
+    if horizon.raised is None or horizon.raised < wanted:
+        horizon.raised = wanted
+        gc.set_threshold(wanted, *current[1:])
 
 
 def _graph_freed(ref: Any) -> None:
-    """A watched Node is gone: once no large graph is alive, the thresholds as they were."""
+    """A watched Node is gone: once none is left, the thresholds as they were."""
     horizon.watches.discard(ref)
-    if horizon.watches or horizon.saved is None:
+    if not horizon.watches:
+        _restore()
+
+
+def _restore() -> None:
+    if not _lock.acquire(blocking=False):  # defer() is running: it restores on its way out
         return
-    if gc.get_threshold()[:2] == horizon.raised:  # unless the program changed them meanwhile
-        gc.set_threshold(*horizon.saved)
-    _forget()
+    try:
+        if horizon.watches or horizon.saved is None:
+            return
+        if gc.get_threshold()[0] == horizon.raised:  # unless the program changed it meanwhile
+            gc.set_threshold(*horizon.saved)
+        _forget()
+    finally:
+        _lock.release()
     graph_done()  # graphs freed without a backward pass (an evaluation without no_grad): count afresh
 
 
@@ -225,20 +253,23 @@ def _forget() -> None:
 
 
 def defer_after(count: int | None) -> None:
-    """Raise the collector's thresholds once a graph has ``count`` Nodes (None: never), from a
-    clean slate (the thresholds as they are now count as the program's). For tests."""
+    """Raise the collector's threshold once a graph has ``count`` Nodes (None: never), from a
+    clean slate: a threshold raised for a graph still alive is put back first. For tests."""
     global DEFER_AFTER
     DEFER_AFTER = 2**62 if count is None else int(count)
+    if horizon.saved is not None and gc.get_threshold()[0] == horizon.raised:
+        gc.set_threshold(*horizon.saved)
     _forget()
     graph_done()
 
 
 def graph_done() -> None:
-    """After a backward pass: the next graph counts its Nodes from here. (The thresholds stay
-    raised until the graph is freed: putting them back while it is alive would have the next
-    allocation walk all of it.)"""
+    """After a backward pass: the next graph counts its Nodes from here. (The threshold stays
+    raised until the graph is freed: putting it back while the graph is alive would have the
+    next allocation walk all of it.)"""
     horizon.start = start = creation_number()
     horizon.seq = start + DEFER_AFTER
+    horizon.hands_off = False
     if len(SHAPES) > 4096:  # many distinct shapes: start the interning table afresh
         SHAPES.clear()
 
