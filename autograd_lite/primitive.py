@@ -269,14 +269,17 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             return forward(x, y)  # numpy in, numpy out
         else:
             return _traced_numpy(prim, (x, y), ())
-        if y.__class__ is Tensor or isinstance(y, Tensor):
+        cls = y.__class__
+        if cls is float or cls is int:  # x * 2.0: a number, the commonest operand after a Tensor
+            yd, py = y, None
+        elif cls is Tensor or isinstance(y, Tensor):
             yd = y._data
             py = y._node
             if py is None and y.requires_grad:
                 py = y
         else:
             yd, py = y, None
-            if yd.__class__ is list or yd.__class__ is tuple:
+            if cls is list or cls is tuple:
                 yd = np.asarray(yd)
         try:
             out = forward(xd, yd)
@@ -296,7 +299,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
                 if px is None:
                     if isinstance(x, Tensor):
                         x._saved = True  # a graph saved these values: an in-place change must not overwrite them
-                elif py is None and isinstance(y, Tensor):
+                elif py is None and yd is not y and isinstance(y, Tensor):  # (a number or an array is yd itself)
                     y._saved = True
             node = _new(Node)
             node.op = prim
