@@ -37,7 +37,7 @@ def _raised(old: tuple) -> bool:
 
 
 class _Collections:
-    """Counts the collector's runs (gc.callbacks) while it is on."""
+    """Counts the collector's runs (gc.callbacks) inside the with block."""
 
     def __init__(self) -> None:
         self.runs = 0
@@ -71,7 +71,7 @@ def test_the_threshold_grows_with_the_graph_so_the_collector_never_walks_it(smal
     x = Tensor(1.0, requires_grad=True)
     y = _chain(x, 150)  # past the horizon
     with _Collections() as seen:
-        y = _chain(y, 20_000)  # 20,000 Nodes and as many Tensors: 40 collections at a fixed 1,000
+        y = _chain(y, 20_000)  # 20,000 Nodes: a collection every 1,000 allocations at a fixed threshold
         assert seen.runs == 0
         assert gc.get_threshold()[0] >= 2 * 10_000
         y.backward()
