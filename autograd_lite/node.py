@@ -195,14 +195,14 @@ def defer(node: Node) -> None:
     if horizon.hands_off or not _lock.acquire(blocking=False):
         return
     try:
-        _raise(node)
+        _raise(node, size)
     finally:
         _lock.release()
     if not horizon.watches:  # a watched Node died meanwhile and its restore found the lock taken
         _restore()
 
 
-def _raise(node: Node) -> None:
+def _raise(node: Node, size: int) -> None:
     current = gc.get_threshold()
     if horizon.saved is None:
         if not 0 < current[0] < DEFERRED_FLOOR:
@@ -219,7 +219,7 @@ def _raise(node: Node) -> None:
     horizon.watches.add(weakref.ref(watched, _graph_freed))
     # the objects allocated since the last collection and still alive, at most as many as this
     # graph's Nodes can hold (not the graphs freed meanwhile, nor garbage cycles awaiting a collection)
-    young = min(gc.get_count()[0], OBJECTS_PER_NODE * (node.seq - horizon.start))
+    young = min(gc.get_count()[0], OBJECTS_PER_NODE * size)
     wanted = max(DEFERRED_FLOOR, GROWTH * young)
     if horizon.raised is None or horizon.raised < wanted:
         horizon.raised = wanted
@@ -239,12 +239,17 @@ def _restore() -> None:
     try:
         if horizon.watches or horizon.saved is None:
             return
-        if gc.get_threshold()[0] == horizon.raised:  # unless the program changed it meanwhile
-            gc.set_threshold(*horizon.saved)
-        _forget()
+        _put_back()
     finally:
         _lock.release()
     graph_done()  # graphs freed without a backward pass (an evaluation without no_grad): count afresh
+
+
+def _put_back() -> None:
+    """The thresholds defer() replaced, unless the program changed them meanwhile; then forget."""
+    if horizon.saved is not None and gc.get_threshold()[0] == horizon.raised:
+        gc.set_threshold(*horizon.saved)
+    _forget()
 
 
 def _forget() -> None:
@@ -257,9 +262,7 @@ def defer_after(count: int | None) -> None:
     clean slate: a threshold raised for a graph still alive is put back first. For tests."""
     global DEFER_AFTER
     DEFER_AFTER = 2**62 if count is None else int(count)
-    if horizon.saved is not None and gc.get_threshold()[0] == horizon.raised:
-        gc.set_threshold(*horizon.saved)
-    _forget()
+    _put_back()
     graph_done()
 
 

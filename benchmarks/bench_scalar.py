@@ -433,7 +433,7 @@ def growth_child(impl: str, n_ops: int, shape: str, memory: str) -> dict:
         # Short chains first: lazy initialisation (PyTorch pages in much of its library on its
         # first op) is neither timed nor counted as graph memory, and CPython 3.11 runs a
         # function's first few calls unspecialised (backward's graph walk, called once per
-        # backward, took twice as long per Node in its first three calls than after): the large
+        # backward, took twice as long per Node in its first three calls as after): the large
         # sizes, timed once or twice, measured that, and the small ones (15 runs) did not.
         for _ in range(WARM_UP_CHAINS):
             growth_backward(impl, 200, growth_forward(impl, 200, shape))
