@@ -13,6 +13,10 @@ produced. The second call with that signature traces again; if both traces are t
 program (the same operations on the same inputs, the same constants), it is compiled to
 Python source, one numpy call per operation, and later calls run that:
 
+* the VJPs' operations compute as in a plain backward, where they see numpy values (a
+  primitive's ``numpy_forward``: where's gradient is a product with the mask when finite);
+* a large intermediate value the program keeps to itself is written into a buffer kept with the
+  program (``Program.buffers``, through the primitive's ``into``): no allocation, no page faults;
 * arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
 * leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
 * results come back as Tensors without a graph (do the backward inside the function).
@@ -39,6 +43,7 @@ after compiling: call ``step.reset()``).
 from __future__ import annotations
 
 import builtins
+import collections
 import functools
 import os
 import threading
@@ -94,6 +99,8 @@ class Trace:
         self.constants: list[Any] = []
         self.ops: list[tuple[Any, tuple, tuple, int]] = []  # (primitive, operand refs, param refs, out slot)
         self.events: list[tuple[str, Tensor, Any]] = []  # ("grad", leaf, ref) / ("clear", leaf, None)
+        self.in_backward = False  # set by backward while it runs the VJPs
+        self.backward_ops: set[int] = set()  # the operations a VJP applied: replayed as a plain backward runs them
         self.failure: str | None = None
         self.arg_objects = args
         self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
@@ -163,6 +170,8 @@ class Trace:
             out._data = np.array(out._data)
         existing = self.slot_of.get(id(out._data))
         slot = existing if existing is not None else self._new_slot(out._data)
+        if self.in_backward:
+            self.backward_ops.add(len(self.ops))
         self.ops.append((prim, refs, prefs, slot))
 
     def read(self, t: Tensor, what: str) -> None:
@@ -240,7 +249,7 @@ class Trace:
         for k, ((p1, r1, q1, s1), (p2, r2, q2, s2)) in enumerate(zip(self.ops, other.ops)):
             if p1 is not p2 or s1 != s2 or not self._same_refs((r1, q1), other, (r2, q2)):
                 return f"operation {k} ('{p1.name}') differs between two calls with the same signature"
-        if self.events != other.events:
+        if self.events != other.events or self.backward_ops != other.backward_ops:
             return "the gradients it produces differ between calls"
         return None
 
@@ -282,6 +291,11 @@ def _source_of(ref: Any, names: dict[int, str]) -> str:
     return f"[{parts}]"
 
 
+#: Intermediate values of at least this many bytes are written into buffers kept with their
+#: program; below, numpy's own allocation (its cache of small blocks) is as fast as ``out=``.
+BUFFER_MIN_BYTES = 4096
+
+
 class Program:
     """A trace compiled to a Python function of numpy calls (``source`` shows it).
 
@@ -296,11 +310,28 @@ class Program:
         self.made_inside = {slot: leaf._data for (leaf, slot), (other, _) in zip(trace.leaves, first.leaves)
                             if leaf is not other}
         self.result_template = _template(trace, result)
-        self.source, self.run_program = self._generate()
+        # buffers: slot -> the array a large intermediate value is written into on every call
+        self.source, self.run_program, self.buffers = self._generate(buffered=True)
+        self.run = self.run_program
+        if self.buffers:
+            self._lock = threading.Lock()
+            self.run_unbuffered = self._generate(buffered=False)[1]
+            self.run = self._run_with_buffers
 
-    def _generate(self) -> tuple[str, Callable[..., Any]]:
+    def _run_with_buffers(self, args: tuple) -> Any:
+        """run_program, which writes into the buffers; a second caller meanwhile (another
+        thread) runs the program that allocates instead."""
+        if not self._lock.acquire(blocking=False):
+            return self.run_unbuffered(args)
+        try:
+            return self.run_program(args)
+        finally:
+            self._lock.release()
+
+    def _generate(self, buffered: bool) -> tuple[str, Callable[..., Any], dict[int, np.ndarray]]:
         """One Python function: the guards, one numpy call per operation, the gradients
-        accumulated into ``.grad`` as backward() does, and the result as Tensors."""
+        accumulated into ``.grad`` as backward() does, and the result as Tensors; with
+        ``buffered``, the operations whose values stay inside write into buffers (the third item)."""
         t = self.trace
         namespace: dict[str, Any] = {"_make": _make, "_fresh": _fresh, "RETRACE": RETRACE, "np": np}
         lines = ["def program(args):"]
@@ -322,18 +353,31 @@ class Program:
             namespace[f"K{slot}"] = value
         self.operations = self._operations(names, namespace)
         self.folded = set(names)
+        buffers = self._plan_buffers(names) if buffered else {}
         for k, (prim, refs, prefs, slot) in self.operations:
             fn = f"F{k}"
-            namespace[fn] = prim.forward
             args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
-            lines.append(f"    v{slot} = {fn}({args})")
+            if slot in buffers:
+                namespace[fn], namespace[f"B{slot}"] = prim.into, buffers[slot]
+                lines.append(f"    v{slot} = {fn}({args}, out=B{slot})")
+            else:
+                namespace[fn] = self._function(k, prim, slot)
+                lines.append(f"    v{slot} = {fn}({args})")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
         lines.append(f"    return {_result_source(result, names) if result else 'None'}")
         source = "\n".join(lines) + "\n"
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
-        return source, namespace["program"]
+        return source, namespace["program"], buffers
+
+    def _function(self, k: int, prim: Any, slot: int) -> Callable[..., Any]:
+        """What operation ``k`` is replayed with: a VJP's operation computes as in a plain
+        backward, where it sees numpy values (``numpy_forward``); any other as the forward."""
+        t = self.trace
+        if k in t.backward_ops and np.size(t.values[slot]) >= prim.numpy_forward_min_size:
+            return prim.numpy_forward
+        return prim.forward
 
     def _gradient_lines(self, names: dict[int, str]) -> list[str]:
         """backward()'s last act, written out: each leaf's .grad += its gradient (or = it, when
@@ -382,9 +426,59 @@ class Program:
                 live.append((k, op))
         return live[::-1]
 
+    def _plan_buffers(self, names: dict[int, str]) -> dict[int, np.ndarray]:
+        """The values written into a buffer allocated once, here, and reused on every call.
+
+        A fresh large array can cost page faults on every call (glibc hands freed memory back
+        to the system above its trim threshold); a buffer stays mapped and in cache. A value gets
+        one when it is an ndarray of ``BUFFER_MIN_BYTES`` or more that the program keeps to
+        itself (not a result or a gradient, nor what one of them is a view of), its operation
+        has an ``into`` form and writes only this slot, and ``into``, tried here on the traced
+        operands, gives the traced value bit for bit (same dtype, shape, strides and numbers).
+        """
+        t = self.trace
+        escaping = set(_slots_in((self.result_template,) if self.result_template else ()))
+        escaping.update(_slots_in(tuple(ref for _, _, ref in t.events if ref is not None)))
+        writes = collections.Counter(slot for _, (_, _, _, slot) in self.operations)
+        views: set[int] = set()
+        for _, (_, refs, prefs, slot) in reversed(self.operations):
+            value = t.values[slot]
+            sources = [s for s in _slots_in((*refs, *prefs)) if np.may_share_memory(value, t.values[s])]
+            if sources:
+                views.add(slot)
+                if slot in escaping:  # what a handed-out view shows is handed out too
+                    escaping.update(sources)
+        buffers: dict[int, np.ndarray] = {}
+        for k, (prim, refs, prefs, slot) in self.operations:
+            value = t.values[slot]
+            if (prim.into is None or slot in escaping or slot in views or writes[slot] != 1
+                    or self._function(k, prim, slot) is not prim.forward
+                    or value.__class__ is not np.ndarray or value.nbytes < BUFFER_MIN_BYTES):
+                continue
+            buffer = np.empty_like(value)
+            try:
+                written = prim.into(*(_traced_value(r, t) for r in (*refs, *prefs)), out=buffer)
+            except Exception:  # noqa: BLE001  (no in-place form for these operands: it allocates)
+                continue
+            if (written is buffer and buffer.dtype == value.dtype and buffer.shape == value.shape
+                    and buffer.strides == value.strides and buffer.tobytes() == value.tobytes()):
+                buffers[slot] = buffer
+        return buffers
+
     def __call__(self, args: tuple) -> Any:
         """The result of a replay, or RETRACE when a parameter's shape or dtype changed."""
-        return self.run_program(args)
+        return self.run(args)
+
+
+def _traced_value(ref: Any, trace: Trace) -> Any:
+    """What a reference stood for in the trace (a value, a constant, a tuple or list of them)."""
+    kind, value = ref
+    if kind == "v":
+        return trace.values[value]
+    if kind == "c":
+        return trace.constants[value]
+    parts = [_traced_value(r, trace) for r in value]
+    return tuple(parts) if kind == "t" else parts
 
 
 def _template(trace: Trace, result: Any) -> Any:
@@ -507,7 +601,7 @@ class CompiledFunction:
             return self.fn(*args)
         program = self.programs.get(key)
         if program is not None:
-            out = program.run_program(args)
+            out = program.run(args)
             if out is not RETRACE:
                 return out
             del self.programs[key]  # a parameter's shape or dtype changed: trace again

@@ -170,6 +170,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     order: list[Node] = []
     try:  # from here on, whatever is interrupted is put back (the mode, the collector, the marks)
         set_mode(create_graph)  # VJPs record a graph only when asked to
+        if tracing:
+            trace.in_backward = True  # a replay computes the VJPs' operations as a plain backward does
         gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
         _collect(seeds, needed, order)
         for target, g in seeds:
@@ -261,6 +263,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     finally:
         for leaf in leaves:
             leaf._pending = None
+        if tracing:
+            trace.in_backward = False
         set_mode(prev)
         if gc_was_on:
             gc.enable()

@@ -50,15 +50,22 @@ class Primitive:
         arity: 1 (one tensor and plain parameters), 2 (two operands) or 3 (any number).
         saves_inputs, saves_ans: what backward needs to keep (the inputs, the output).
         ufunc: numpy's ufunc when the op is one (in-place forms use it with ``out=``).
+        numpy_forward: the forward a plain backward runs the VJPs' operations with, on plain
+            numpy values (the forward itself, but for where: see ops._mask_select);
+            ``numpy_forward_min_size``: the output size below which it computes as the forward.
+        into: the forward writing its value into a given array, ``into(*args, out=array)``, with
+            the forward's numbers (the ufunc, when the forward is one); None when there is none.
+            A compiled program writes large intermediate values into buffers through it.
         doc: one line of math for the op list.
     """
 
     __slots__ = ("name", "label", "forward", "vjps", "vjp0", "vjp1", "arity", "saves_inputs", "saves_ans", "ufunc",
-                 "doc")
+                 "numpy_forward", "numpy_forward_min_size", "into", "doc")
 
     def __init__(self, name: str, forward: Callable[..., Any], vjps: Sequence[VJP | None], arity: int,
                  saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
-                 doc: str = "") -> None:
+                 doc: str = "", into: Callable[..., Any] | None = None,
+                 numpy_forward: Callable[..., Any] | None = None, numpy_forward_min_size: int = 0) -> None:
         if saves not in SAVES:
             raise ValueError(f"primitive {name}: saves must be one of {SAVES}")
         if name in PRIMITIVES:
@@ -73,6 +80,9 @@ class Primitive:
         self.saves_inputs = saves in ("inputs", "both")
         self.saves_ans = saves in ("ans", "both")
         self.ufunc = ufunc
+        self.numpy_forward = numpy_forward or forward
+        self.numpy_forward_min_size = numpy_forward_min_size
+        self.into = into or ufunc or (forward if isinstance(forward, np.ufunc) and forward.nout == 1 else None)
         self.doc = doc
         PRIMITIVES[name] = self
 
@@ -192,11 +202,11 @@ def _saved_constant(t: Any) -> None:
 
 def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bool = False,
           saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
-          doc: str = "") -> Callable[..., Any]:
+          into: Callable[..., Any] | None = None, doc: str = "") -> Callable[..., Any]:
     """Define a primitive of one Tensor argument; with ``params=True`` plain parameters follow
     (an axis, a shape, an index), which reach the forward and the VJP as extra arguments.
     Without ``saves`` of the inputs, the VJP receives the input's shape in place of the input."""
-    prim = Primitive(name, forward, (vjp,) if vjp is not None else (), 1, saves, label, ufunc, doc)
+    prim = Primitive(name, forward, (vjp,) if vjp is not None else (), 1, saves, label, ufunc, doc, into)
     save_inputs = prim.saves_inputs
     differentiable = vjp is not None
 
@@ -333,14 +343,16 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
 
 def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, vjp_y: VJP, *,
                 label: str | None = None, numpy_forward: Callable[[Any, Any, Any], Any] | None = None,
-                doc: str = "") -> Callable[[Any, Any, Any], Any]:
+                numpy_forward_min_size: int = 0, doc: str = "") -> Callable[[Any, Any, Any], Any]:
     """Define ``f(condition, x, y)``: two operands steered by a mask that carries no gradient.
 
     The condition is the one thing saved (``a0``); the VJPs are called as ``vjp(g, ans, c, None)``.
-    ``numpy_forward`` replaces ``forward`` on plain numpy values (inside a plain backward).
+    ``numpy_forward`` replaces ``forward`` on plain numpy values (inside a plain backward); below
+    ``numpy_forward_min_size`` elements the two compute the same way.
     """
-    numpy_forward = numpy_forward or forward
-    prim = Primitive(name, forward, (vjp_x, vjp_y), 2, "none", label, None, doc)
+    prim = Primitive(name, forward, (vjp_x, vjp_y), 2, "none", label, None, doc, numpy_forward=numpy_forward,
+                     numpy_forward_min_size=numpy_forward_min_size)
+    numpy_forward = prim.numpy_forward
 
     def op(condition: Any, x: Any, y: Any) -> Any:
         tc, tx, ty = isinstance(condition, Tensor), isinstance(x, Tensor), isinstance(y, Tensor)
@@ -361,7 +373,11 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
             if py is None and y.requires_grad:
                 py = y
         try:
-            out = forward(c, xd, yd)
+            if tracer.active is None:
+                out = forward(c, xd, yd)
+            else:  # inside a backward being traced, a VJP's operation computes as in a plain backward
+                trace = tracer.here()
+                out = (numpy_forward if trace is not None and trace.in_backward else forward)(c, xd, yd)
         except ValueError:
             shapes = " and ".join(str(np.shape(v)) for v in (c, xd, yd))
             raise ValueError(f"{name}: shapes {shapes} do not broadcast together") from None
@@ -385,14 +401,15 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
 
 
 def nary(name: str, forward: Callable[..., Any], vjps: Sequence[VJP | None] | per_argument, *,
-         saves: str = "inputs", label: str | None = None, doc: str = "") -> Primitive:
+         saves: str = "inputs", label: str | None = None, into: Callable[..., Any] | None = None,
+         doc: str = "") -> Primitive:
     """Define a primitive with any number of Tensor arguments; call it through :func:`apply`.
 
     Its Node keeps the tuple of parents in ``p0`` and the tuple of saved arguments (or their
     shapes) followed by the parameters in ``a0``; the VJP of argument i is called as
     ``vjps[i](g, ans, *a0)``.
     """
-    return Primitive(name, forward, vjps, 3, saves, label, None, doc)
+    return Primitive(name, forward, vjps, 3, saves, label, None, doc, into)
 
 
 def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:

@@ -276,3 +276,55 @@ def test_no_warning_for_a_plain_training_step():
             W.grad = None
             compiled(np.ones((4, 3)))
     assert len(compiled.programs) == 1
+
+
+@pytest.mark.parametrize("loss", ["folded", "replayed"])
+def test_a_replay_runs_the_forward_as_eager_and_the_vjps_as_a_plain_backward(loss):
+    """where(mask, x, 0.0) gives +0.0 off the mask (as np.where and torch.where); its VJP in a
+    plain backward keeps the gradient by multiplying it with the mask (-1 * 0 = -0.0), which is
+    twice as fast on large arrays. A replay does both the same way, sign of zero included,
+    whether that gradient is a constant (folded when compiling) or computed on every call."""
+    rng = np.random.default_rng(0)
+    mask = rng.random((64, 32)) > 0.5  # 2,048 elements: MASK_PRODUCT_MIN_SIZE
+
+    def step(x):
+        y = al.where(mask, x, 0.0)
+        ((y * -1.0).sum() if loss == "folded" else (y * y).sum() * -1.0).backward()
+        with al.no_grad():
+            return y * 1.0
+
+    compiled = al.compile(step)
+    for _ in range(4):
+        x = Tensor(rng.standard_normal((64, 32)), requires_grad=True)
+        y = compiled(x)
+        x_eager = Tensor(x.data, requires_grad=True)
+        y_eager = step(x_eager)
+        for got, want in ((y.data, y_eager.data), (x.grad.data, x_eager.grad.data)):
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        assert not np.signbit(y.data[~mask]).any() and np.signbit(x.grad.data[~mask]).all()
+    assert compiled.programs
+
+
+def test_a_small_masks_vjp_is_replayed_as_one_numpy_call():
+    """Below MASK_PRODUCT_MIN_SIZE a plain backward's where is np.where itself (one call, no
+    sum): the replay calls np.where directly, not through the Python function that chooses."""
+    from autograd_lite.ops import MASK_PRODUCT_MIN_SIZE, _mask_select
+
+    def relu_step(W):
+        def step(x):
+            loss = (x * W).relu().sum()
+            loss.backward()
+            return loss
+        return step
+
+    for shape, chooser in (((4, 3), False), ((MASK_PRODUCT_MIN_SIZE,), True)):
+        W = Tensor(np.linspace(-1.0, 1.0, shape[-1]), requires_grad=True)
+        compiled = al.compile(relu_step(W))
+        for _ in range(3):
+            W.grad = None
+            compiled(np.ones(shape))
+        (program,) = compiled.programs.values()
+        functions = [v for k, v in program.run_program.__globals__.items() if k[0] == "F" and k[1:].isdigit()]
+        assert any(f is _mask_select for f in functions) is chooser
+        assert any(f is np.where for f in functions) is not chooser

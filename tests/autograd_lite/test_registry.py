@@ -7,6 +7,7 @@ op list, so an op cannot be added half-way.
 
 import os
 import re
+import threading
 
 import numpy as np
 
@@ -25,6 +26,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.thread = threading.get_ident()  # the tracer's protocol: whose trace, and whether backward runs
+        self.in_backward = False
 
     def apply(self, prim, operands, params, out) -> None:
         self.names.add(prim.name)
