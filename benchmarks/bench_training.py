@@ -643,11 +643,11 @@ def chain_workload(length: int = 2000, peers: Collection[str] = PEERS) -> dict:
 
 # ------------------------------------------------------------------------------------- batch
 BATCH_SIZES = (1, 4, 16, 64, 256, 1024, 4096)
-BATCH_ROWS = ("numpy", "autograd_lite", "autograd_lite (ops)", "torch")
+BATCH_ROWS = ("numpy", "autograd_lite", "autograd_lite (ops)", "autograd_lite compile", "torch")
 
 
 def batch_workload(batch: int, peers: Collection[str] = PEERS) -> dict:
-    """The mlp step at one batch size, for numpy, autograd_lite (both forms) and torch only."""
+    """The mlp step at one batch size, for numpy, autograd_lite (three forms) and torch only."""
     w = mlp_workload(batch, peers=[p for p in peers if p == "torch"])
     w["impls"] = {k: v for k, v in w["impls"].items() if k in BATCH_ROWS}
     w["calls"] = int(np.clip(2560 // batch, 2, 200))  # about the same time per timed block

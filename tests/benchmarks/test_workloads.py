@@ -46,11 +46,11 @@ def test_a_missing_peer_is_skipped_with_a_note(monkeypatch):
     assert len([n for n in w["skipped"] if "not installed" in n]) == 5
 
 
-@pytest.mark.parametrize("batch", [1, 16])
+@pytest.mark.parametrize("batch", [1, 16, 256])  # 256: buffers and the mask products in the replay
 def test_the_batch_sweep_rows_agree(batch):
     w = bench.batch_workload(batch, peers=())
-    assert set(w["impls"]) == {"numpy", "autograd_lite", "autograd_lite (ops)"}
-    agree(w["impls"], "numpy", calls=2)
+    assert set(w["impls"]) == {"numpy", "autograd_lite", "autograd_lite (ops)", "autograd_lite compile"}
+    agree(w["impls"], "numpy", calls=3)  # the third call replays the compiled program
 
 
 def test_no_compiled_rows_until_the_engine_has_compile():
