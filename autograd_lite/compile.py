@@ -16,7 +16,8 @@ Python source, one numpy call per operation, and later calls run that:
 * the VJPs' operations compute as in a plain backward, where they see numpy values (a
   primitive's ``numpy_forward``: where's gradient is a product with the mask when finite);
 * a large intermediate value the program keeps to itself is written into a buffer kept with the
-  program (``Program.buffers``, through the primitive's ``into``): no allocation, no page faults;
+  program (``Program.buffers``, through the primitive's ``into``, where it has one): fewer
+  allocations, fewer page faults;
 * arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
 * leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
 * results come back as Tensors without a graph (do the backward inside the function).
@@ -99,7 +100,6 @@ class Trace:
         self.constants: list[Any] = []
         self.ops: list[tuple[Any, tuple, tuple, int]] = []  # (primitive, operand refs, param refs, out slot)
         self.events: list[tuple[str, Tensor, Any]] = []  # ("grad", leaf, ref) / ("clear", leaf, None)
-        self.in_backward = False  # set by backward while it runs the VJPs
         self.backward_ops: set[int] = set()  # the operations a VJP applied: replayed as a plain backward runs them
         self.failure: str | None = None
         self.arg_objects = args
@@ -170,7 +170,7 @@ class Trace:
             out._data = np.array(out._data)
         existing = self.slot_of.get(id(out._data))
         slot = existing if existing is not None else self._new_slot(out._data)
-        if self.in_backward:
+        if _primitive.in_backward.on:
             self.backward_ops.add(len(self.ops))
         self.ops.append((prim, refs, prefs, slot))
 
@@ -292,7 +292,8 @@ def _source_of(ref: Any, names: dict[int, str]) -> str:
 
 
 #: Intermediate values of at least this many bytes are written into buffers kept with their
-#: program; below, numpy's own allocation (its cache of small blocks) is as fast as ``out=``.
+#: program; below, ``out=`` saves nothing measurable (a fresh array and ``out=`` cost the same
+#: at 2 KiB: 280 and 245 ns for an add).
 BUFFER_MIN_BYTES = 4096
 
 
@@ -313,20 +314,10 @@ class Program:
         # buffers: slot -> the array a large intermediate value is written into on every call
         self.source, self.run_program, self.buffers = self._generate(buffered=True)
         self.run = self.run_program
+        self.lock = threading.Lock()  # held while a call writes into the buffers
         if self.buffers:
-            self._lock = threading.Lock()
             self.run_unbuffered = self._generate(buffered=False)[1]
-            self.run = self._run_with_buffers
-
-    def _run_with_buffers(self, args: tuple) -> Any:
-        """run_program, which writes into the buffers; a second caller meanwhile (another
-        thread) runs the program that allocates instead."""
-        if not self._lock.acquire(blocking=False):
-            return self.run_unbuffered(args)
-        try:
-            return self.run_program(args)
-        finally:
-            self._lock.release()
+            self.run = _taking_turns(self.lock, self.run_program, self.run_unbuffered)
 
     def _generate(self, buffered: bool) -> tuple[str, Callable[..., Any], dict[int, np.ndarray]]:
         """One Python function: the guards, one numpy call per operation, the gradients
@@ -338,11 +329,14 @@ class Program:
         for k, (leaf, slot) in enumerate(t.leaves):
             if slot in self.made_inside:
                 continue
-            # guards: a captured tensor whose shape, dtype or requires_grad changed (frozen or unfrozen)
-            namespace[f"L{k}"], namespace[f"S{k}"], namespace[f"D{k}"] = leaf, leaf._data.shape, leaf._data.dtype
+            # guards: a captured tensor whose shape, dtype, memory layout (as for arguments) or
+            # requires_grad changed (frozen or unfrozen)
+            data = leaf._data
+            namespace[f"L{k}"], namespace[f"S{k}"], namespace[f"D{k}"] = leaf, data.shape, data.dtype
+            namespace[f"T{k}"] = data.strides
             lines.append(f"    v{slot} = L{k}._data")
-            lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k} or L{k}.requires_grad is not "
-                         f"{leaf.requires_grad}: return RETRACE")
+            lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k} or v{slot}.strides != T{k} or "
+                         f"L{k}.requires_grad is not {leaf.requires_grad}: return RETRACE")
         for index, slot, is_tensor in t.args:
             lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
         for k, value in enumerate(t.constants):
@@ -361,8 +355,10 @@ class Program:
                 namespace[fn], namespace[f"B{slot}"] = prim.into, buffers[slot]
                 lines.append(f"    v{slot} = {fn}({args}, out=B{slot})")
             else:
-                namespace[fn] = self._function(k, prim, slot)
-                lines.append(f"    v{slot} = {fn}({args})")
+                namespace[fn] = function = self._function(k, prim, slot)
+                # a 0-d value is a numpy scalar, as in eager (np.where and reshape give 0-d arrays)
+                scalar = "[()]" if isinstance(t.values[slot], np.generic) and not isinstance(function, np.ufunc) else ""
+                lines.append(f"    v{slot} = {fn}({args}){scalar}")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
         lines.append(f"    return {_result_source(result, names) if result else 'None'}")
@@ -429,8 +425,8 @@ class Program:
     def _plan_buffers(self, names: dict[int, str]) -> dict[int, np.ndarray]:
         """The values written into a buffer allocated once, here, and reused on every call.
 
-        A fresh large array can cost page faults on every call (glibc hands freed memory back
-        to the system above its trim threshold); a buffer stays mapped and in cache. A value gets
+        A fresh large array can cost page faults on every call (glibc maps large blocks afresh
+        and hands freed memory back to the system); a buffer stays mapped and in cache. A value gets
         one when it is an ndarray of ``BUFFER_MIN_BYTES`` or more that the program keeps to
         itself (not a result or a gradient, nor what one of them is a view of), its operation
         has an ``into`` form and writes only this slot, and ``into``, tried here on the traced
@@ -457,7 +453,8 @@ class Program:
                 continue
             buffer = np.empty_like(value)
             try:
-                written = prim.into(*(_traced_value(r, t) for r in (*refs, *prefs)), out=buffer)
+                with np.errstate(all="ignore"):  # the traced run has warned already, if at all
+                    written = prim.into(*(_traced_value(r, t) for r in (*refs, *prefs)), out=buffer)
             except Exception:  # noqa: BLE001  (no in-place form for these operands: it allocates)
                 continue
             if (written is buffer and buffer.dtype == value.dtype and buffer.shape == value.shape
@@ -468,6 +465,22 @@ class Program:
     def __call__(self, args: tuple) -> Any:
         """The result of a replay, or RETRACE when a parameter's shape or dtype changed."""
         return self.run(args)
+
+
+def _taking_turns(lock: threading.Lock, buffered: Callable[..., Any],
+                  allocating: Callable[..., Any]) -> Callable[..., Any]:
+    """A program run that writes into the buffers, or allocates while another call (another
+    thread) is writing into them. (A closure, not a method: a Program that kept a bound method
+    of itself would be a reference cycle, freed only by the collector.)"""
+    def run(args: tuple) -> Any:
+        if not lock.acquire(blocking=False):
+            return allocating(args)
+        try:
+            return buffered(args)
+        finally:
+            lock.release()
+
+    return run
 
 
 def _traced_value(ref: Any, trace: Trace) -> Any:
@@ -604,7 +617,7 @@ class CompiledFunction:
             out = program.run(args)
             if out is not RETRACE:
                 return out
-            del self.programs[key]  # a parameter's shape or dtype changed: trace again
+            self.programs.pop(key, None)  # a parameter's shape, dtype or layout changed: trace again
         if key in self._eager:
             return self.fn(*args)
         if len(self.programs) + len(self._first) >= MAX_SIGNATURES:

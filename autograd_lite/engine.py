@@ -28,7 +28,7 @@ import numpy as np
 from .mode import is_grad_enabled, set_mode
 from .node import _FREED, Node, graph_done, last_change, written_after
 from .ops import astype, clone, sum_to
-from .primitive import tracer
+from .primitive import in_backward, tracer
 from .tensor import Tensor, _alias, _make
 
 Visit = Callable[[Node, Any, Callable[[], dict]], None]
@@ -167,11 +167,11 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     watermark = last_change.seq  # Nodes older than the latest in-place change get checked
     gc_was_on = gc.isenabled()
     prev = is_grad_enabled()
+    was_in_backward = in_backward.on  # (a backward run by a VJP's own code puts it back as it was)
     order: list[Node] = []
     try:  # from here on, whatever is interrupted is put back (the mode, the collector, the marks)
         set_mode(create_graph)  # VJPs record a graph only when asked to
-        if tracing:
-            trace.in_backward = True  # a replay computes the VJPs' operations as a plain backward does
+        in_backward.on = True
         gc.disable()  # a backward pass makes no reference cycles: nothing for the collector to find
         _collect(seeds, needed, order)
         for target, g in seeds:
@@ -263,8 +263,7 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     finally:
         for leaf in leaves:
             leaf._pending = None
-        if tracing:
-            trace.in_backward = False
+        in_backward.on = was_in_backward
         set_mode(prev)
         if gc_was_on:
             gc.enable()
@@ -389,8 +388,8 @@ def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]
     if isinstance(g, Tensor):  # create_graph: keep the graph, convert with recorded operations
         if g.dtype != dtype:
             g = astype(g, dtype, g.dtype)
-        if id(g) in handed_out:  # given to another tensor already: a recorded copy of its own
-            g = clone(g)
+        if id(g) in handed_out or (not create_graph and g._data.base is not None):
+            g = clone(g)  # given to another tensor already, or (traced) a view: a recorded copy of its own
         handed_out.add(id(g))
     else:
         if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:

@@ -117,6 +117,17 @@ class _Tracer:
 
 tracer = _Tracer()
 
+
+class _InBackward(threading.local):
+    """Whether this thread's backward pass is running the VJPs (engine.backward_pass sets it):
+    their operations compute as ``numpy_forward`` (where's gradient: ops._mask_select), and
+    al.compile's tracer notes them as such."""
+
+    on = False
+
+
+in_backward = _InBackward()
+
 _new = object.__new__
 _shapes = SHAPES.setdefault
 
@@ -148,10 +159,11 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     return t
 
 
-def _traced_numpy(prim: Primitive, operands: tuple, params: tuple) -> Any:
-    """A primitive on plain numpy values while al.compile traces: computed as usual, and told to
-    the tracer, since its operands may be the function's inputs (a target array, say)."""
-    out = prim.forward(*operands, *params)
+def _traced_numpy(prim: Primitive, operands: tuple, params: tuple, forward: Callable[..., Any] | None = None) -> Any:
+    """A primitive on plain numpy values while al.compile traces: computed as usual (by
+    ``forward``, default the primitive's), and told to the tracer, since its operands may be the
+    function's inputs (a target array, say)."""
+    out = (forward or prim.forward)(*operands, *params)
     tracer.active.apply(prim, operands, params, _make(out))
     return out
 
@@ -356,10 +368,11 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
 
     def op(condition: Any, x: Any, y: Any) -> Any:
         tc, tx, ty = isinstance(condition, Tensor), isinstance(x, Tensor), isinstance(y, Tensor)
-        if not (tc or tx or ty):
+        if not (tc or tx or ty):  # numpy values: a VJP's in a plain backward, or a user's
+            fn = numpy_forward if in_backward.on else forward
             if tracer.active is not None:
-                return _traced_numpy(prim, (condition, x, y), ())
-            return numpy_forward(condition, x, y)
+                return _traced_numpy(prim, (condition, x, y), (), fn)
+            return fn(condition, x, y)
         c = condition._data if tc else condition
         xd = x._data if tx else x
         yd = y._data if ty else y
@@ -375,9 +388,8 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
         try:
             if tracer.active is None:
                 out = forward(c, xd, yd)
-            else:  # inside a backward being traced, a VJP's operation computes as in a plain backward
-                trace = tracer.here()
-                out = (numpy_forward if trace is not None and trace.in_backward else forward)(c, xd, yd)
+            else:  # a VJP's operation in a backward being traced computes as in a plain backward
+                out = (numpy_forward if in_backward.on and tracer.here() is not None else forward)(c, xd, yd)
         except ValueError:
             shapes = " and ".join(str(np.shape(v)) for v in (c, xd, yd))
             raise ValueError(f"{name}: shapes {shapes} do not broadcast together") from None

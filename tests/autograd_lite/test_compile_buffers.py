@@ -1,7 +1,10 @@
 """al.compile's buffers: a large intermediate value is written into an array kept with its
 program, and nothing the program hands out (a result, a gradient, a view of either) is one."""
 
+import gc
 import threading
+import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -115,7 +118,7 @@ def test_a_second_caller_meanwhile_allocates_instead():
         step(*params, x, labels)
     program = only_program(step)
     before = [b.copy() for b in program.buffers.values()]
-    with program._lock:  # as another thread in the middle of a replay holds it
+    with program.lock:  # as another thread in the middle of a replay holds it
         loss, *grads = step(*params, x2, labels2)
     for b, old in zip(program.buffers.values(), before):
         np.testing.assert_array_equal(b, old)  # left alone
@@ -205,3 +208,72 @@ def test_buffers_keep_the_dtype(dtype):
         loss, *grads = step(*params, x, labels)
     assert loss.dtype == dtype and all(g.dtype == dtype for g in grads)
     assert all(b.dtype == dtype for b in only_program(step).buffers.values() if b.dtype.kind == "f")
+
+
+def test_a_parameter_stored_in_another_memory_order_traces_again():
+    """A buffer has the traced layout; eager follows the parameter's (a sum over a Fortran-ordered
+    exp adds in another order). A captured parameter's strides are guarded, as an argument's."""
+    W = Tensor(np.random.default_rng(0).standard_normal((64, 64)), requires_grad=True)
+
+    def step(x):
+        z = (W * x).exp()
+        loss = z.sum() + (z * z).sum(axis=0).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    x = Tensor(np.float64(0.5))
+    for _ in range(3):
+        W.grad = None
+        compiled(x)
+    W.data = np.asfortranarray(W.data)  # weights loaded from a Fortran-ordered file, say
+    W.grad = None
+    got, got_grad = compiled(x).item(), W.grad.data.copy()
+    W.grad = None
+    want = step(x).item()
+    assert got == want and got_grad.tobytes() == W.grad.data.tobytes()
+
+
+def test_a_program_is_freed_as_soon_as_it_is_dropped():
+    """No reference cycle keeps a program with buffers (and its trace) alive for the collector."""
+    W = Tensor(np.random.default_rng(0).standard_normal((64, 64)), requires_grad=True)
+
+    def step(x):
+        loss = ((x @ W).relu() * 2.0).exp().mean()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    for _ in range(3):
+        W.grad = None
+        compiled(np.ones((32, 64)) * 0.01)
+    program = weakref.ref(only_program(compiled))
+    assert program().buffers
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        compiled.reset()
+        assert program() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_compiling_warns_no_more_than_eager():
+    """The into forms are tried on the traced values quietly: numpy's warnings come once per call."""
+    W = Tensor(np.ones((64, 64)), requires_grad=True)
+
+    def step(x):
+        loss = ((x @ W) * 0.0).log().clip(-1.0, 1.0).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    counts = []
+    for _ in range(4):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            W.grad = None
+            compiled(np.ones((32, 64)))
+        counts.append(len(caught))
+    assert counts == [2, 2, 2, 2] and only_program(compiled).buffers

@@ -151,6 +151,90 @@ def test_another_threads_work_is_not_part_of_a_trace():
     assert v.grad is None
 
 
+def test_a_plain_backward_in_another_thread_while_one_traces_computes_as_ever():
+    """where's gradient in a plain backward is a product with the mask (-1 * 0 = -0.0 off it);
+    another thread tracing meanwhile does not change how this one computes."""
+    X = np.random.default_rng(0).standard_normal((64, 64))
+
+    def relu_input_gradient():
+        x = Tensor(X.copy(), requires_grad=True)
+        (x.relu() * -1.0).sum().backward()
+        return x.grad.data
+
+    alone = relu_input_gradient()
+    inside, release = threading.Event(), threading.Event()
+
+    def traced(x):
+        inside.set()
+        release.wait(5)  # this thread is in the middle of a trace
+        return (x * 2.0).sum()
+
+    t = threading.Thread(target=al.compile(traced), args=(Tensor(np.ones(3)),))
+    t.start()
+    inside.wait(5)
+    during = relu_input_gradient()
+    release.set()
+    t.join()
+    assert np.signbit(alone[X <= 0]).all() and alone.tobytes() == during.tobytes()
+
+
+def test_where_on_numpy_values_in_the_forward_is_numpys_where_eager_and_compiled():
+    """al.where(mask, x, 0.0) on numpy values gives +0.0 off the mask, as np.where (1 / y is
+    +inf there), eagerly and in a replay; only a backward's VJPs multiply by the mask."""
+    W = Tensor(np.ones((64, 32)), requires_grad=True)
+
+    def step(x, mask):
+        y = al.where(mask, x, 0.0)
+        (y * W).sum().backward()
+        with al.no_grad():
+            return y * 1.0
+
+    compiled = al.compile(step)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x, mask = rng.standard_normal((64, 32)), rng.random((64, 32)) > 0.5
+        W.grad = None
+        got = compiled(x, mask).data
+        W.grad = None
+        want = step(x, mask).data
+        assert not np.signbit(want[~mask]).any() and got.tobytes() == want.tobytes()
+    assert compiled.programs
+
+
+def test_a_replayed_0d_gradient_is_a_numpy_scalar_as_in_eager():
+    w = Tensor(np.float64(0.5), requires_grad=True)
+
+    def step(x):
+        loss = (w + x).relu()  # relu's gradient: np.where on 0-d values gives a 0-d array
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    for _ in range(3):
+        w.grad = None
+        loss = compiled(Tensor(np.float64(2.0)))
+        assert w.grad.data.__class__ is np.float64 and loss.data.__class__ is np.float64
+    assert compiled.programs
+
+
+def test_gradients_grad_returns_never_share_memory_in_a_replay():
+    """al.grad copies a gradient that is a view of another (eagerly, traced and replayed)."""
+    W = Tensor(np.ones((8, 8)), requires_grad=True)
+
+    def step(x):
+        h = x @ W
+        v = h.reshape(-1)
+        return al.grad((v * v).sum(), [v, h])
+
+    compiled = al.compile(step)
+    for _ in range(3):
+        gv, gh = compiled(Tensor(np.arange(64.0).reshape(8, 8)))
+        assert not np.shares_memory(gv.data, gh.data)
+    assert compiled.programs
+    gv, gh = step(Tensor(np.arange(64.0).reshape(8, 8)))
+    assert not np.shares_memory(gv.data, gh.data)
+
+
 # ---------------------------------------------------------------------------------- in place
 @pytest.mark.parametrize("view", [lambda w: w.T, lambda w: w.reshape(4, 3).reshape(3, 4).T, lambda w: w[0:2].T])
 def test_a_change_to_memory_a_saved_view_shares_is_refused(view):
