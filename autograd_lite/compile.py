@@ -23,7 +23,7 @@ Python source, one numpy call per operation, and later calls run that:
 * results come back as Tensors without a graph (do the backward inside the function).
 
 Guards, as ``jax.jit`` and ``torch.compile`` have: a signature never seen traces again (a last,
-smaller batch), and so does a parameter whose shape or dtype changed. Nothing is replayed that
+smaller batch), and so does a parameter whose shape, dtype or memory layout changed. Nothing is replayed that
 the trace cannot vouch for; the function runs eagerly, with a warning naming the reason and the
 line (or :class:`NotCompilable` with ``strict=True``), when it:
 
@@ -463,7 +463,7 @@ class Program:
         return buffers
 
     def __call__(self, args: tuple) -> Any:
-        """The result of a replay, or RETRACE when a parameter's shape or dtype changed."""
+        """The result of a replay, or RETRACE when a parameter's shape, dtype or memory layout changed."""
         return self.run(args)
 
 
