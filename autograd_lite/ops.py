@@ -337,23 +337,17 @@ def _matmul_error(x: Any, y: Any) -> Exception:
     return ValueError(f"matmul: batch dimensions of shapes {xs} and {ys} do not broadcast together")
 
 
-def _affine_forward(x: Any, w: Any, b: Any) -> Any:
-    out = np.matmul(x, w)
+def _affine_forward(x: Any, w: Any, b: Any, *, out: np.ndarray | None = None) -> Any:
+    """x W + b; with ``out`` (a compiled program's buffer: the primitive's into form), written
+    into it, the same numbers."""
+    product = np.matmul(x, w, out=out)
     if b is None:
-        return out
-    if (out.__class__ is np.ndarray and b.__class__ is np.ndarray and out.dtype is b.dtype and b.ndim == 1
-            and out.ndim and b.shape[0] in (1, out.shape[-1])):
-        out += b  # in place: the product is a fresh array of the sum's dtype and shape, so this saves an allocation
-        return out
-    return out + b
-
-
-def _affine_into(x: Any, w: Any, b: Any, *, out: np.ndarray) -> np.ndarray:
-    """_affine_forward written into ``out``: the product, then b added in place, as it does."""
-    np.matmul(x, w, out=out)
-    if b is not None:
-        np.add(out, b, out=out)
-    return out
+        return product
+    if out is not None or (product.__class__ is np.ndarray and b.__class__ is np.ndarray and product.dtype is b.dtype
+                           and b.ndim == 1 and product.ndim and b.shape[0] in (1, product.shape[-1])):
+        product += b  # in place: the product is a fresh array of the sum's dtype and shape, so this saves an allocation
+        return product
+    return product + b
 
 
 def _affine_vjp_x(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
@@ -370,17 +364,13 @@ def _affine_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     return matmul(swapaxes(x, -1, -2), g)
 
 
-def _threshold_forward(x: Any, threshold: float, value: float) -> Any:
+def _threshold_forward(x: Any, threshold: float, value: float, *, out: np.ndarray | None = None) -> Any:
+    """x where x > t, else v; with ``out`` (the into form), written into it: only max(x, t) can be."""
     if value == threshold:  # max(x, t): the same numbers (nan kept), twice as fast as where
-        return np.maximum(x, threshold)
+        return np.maximum(x, threshold, out=out)
+    if out is not None:
+        raise TypeError("threshold: np.where has no out=, so only max(x, t) is written into an array")
     return np.where(x <= threshold, value, x)
-
-
-def _threshold_into(x: Any, threshold: float, value: float, *, out: np.ndarray) -> np.ndarray:
-    """_threshold_forward written into ``out`` (np.where has no out=: only max(x, t) can be)."""
-    if value != threshold:
-        raise TypeError("threshold: only max(x, t) is written into an array")
-    return np.maximum(x, threshold, out=out)
 
 
 #: From this many elements, a plain backward multiplies by a mask rather than calling np.where.
@@ -655,7 +645,7 @@ cos = unary("cos", np.cos, lambda g, ans, x: -g * sin(x), doc="cos x")
 tanh = unary("tanh", np.tanh, lambda g, ans, xs: g * (1.0 - ans * ans), saves="ans", doc="tanh x")
 threshold = unary("threshold", _threshold_forward,  # passes g where x > t (and where x is nan)
                   lambda g, ans, x, t, v: where(less_equal(x, t), 0.0, g), params=True,
-                  into=_threshold_into, doc="x where x > t, else v")
+                  into=_threshold_forward, doc="x where x > t, else v")
 clip = unary("clip", _clip_forward, _clip_vjp, params=True, doc="x limited to [lo, hi]")
 astype = unary("astype", _astype_forward, lambda g, ans, xs, dtype, source: astype(g, source, dtype),
                params=True, saves="none", doc="x converted to another dtype")
@@ -693,7 +683,7 @@ pad = unary("pad", _pad_forward, lambda g, ans, xs, widths: getitem(g, _pad_regi
 
 # x W + b in one step (Dense): the seed's z = a W + b. d/db is g, summed over the batch by the engine.
 _affine = nary("affine", _affine_forward, (_affine_vjp_x, _affine_vjp_w, lambda g, ans, x, w, b: g), label="x@W+b",
-               into=_affine_into, doc="x W + b")
+               into=_affine_forward, doc="x W + b")
 _concatenate = nary("concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]),
                     per_argument(_concatenate_vjp), saves="none", label="cat", doc="tensors joined along an axis")
 _stack = nary("stack", lambda *a: np.stack(a[:-1], axis=a[-1]), per_argument(_stack_vjp), saves="none",
