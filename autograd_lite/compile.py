@@ -347,7 +347,7 @@ class Program:
             namespace[f"K{slot}"] = value
         self.operations = self._operations(names, namespace)
         self.folded = set(names)
-        buffers = self._plan_buffers(names) if buffered else {}
+        buffers = self._plan_buffers() if buffered else {}
         for k, (prim, refs, prefs, slot) in self.operations:
             fn = f"F{k}"
             args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
@@ -422,7 +422,7 @@ class Program:
                 live.append((k, op))
         return live[::-1]
 
-    def _plan_buffers(self, names: dict[int, str]) -> dict[int, np.ndarray]:
+    def _plan_buffers(self) -> dict[int, np.ndarray]:
         """The values written into a buffer allocated once, here, and reused on every call.
 
         A fresh large array can cost page faults on every call (glibc maps large blocks afresh
