@@ -46,6 +46,7 @@ from __future__ import annotations
 import builtins
 import collections
 import functools
+import operator
 import os
 import threading
 import traceback
@@ -291,6 +292,57 @@ def _source_of(ref: Any, names: dict[int, str]) -> str:
     return f"[{parts}]"
 
 
+#: Calls whose result depends only on the dtypes and values of their operands, element by element
+#: (as a ufunc's), so that a number operand given as a 0-d array of the dtype numpy casts it to
+#: gives the same numbers.
+_ELEMENTWISE = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, np.where)
+
+
+def _typed_constants(function: Callable[..., Any], operands: list[Any]) -> dict[int, np.ndarray]:
+    """The number operands of an elementwise call on arrays, as 0-d arrays: {position: array}.
+
+    numpy converts a Python or numpy number to an array on every call (0.15 us for an add on a
+    few elements, 0.45 us for np.where(mask, -1.0, 1.0)); a replay can do it once. A Python number
+    becomes an array of the dtype numpy casts it to (``np.result_type``, which treats it as
+    weakly typed, as the call does), a numpy number keeps its own. Kept only if the call, tried
+    here on the traced operands, gives the same result bit for bit (type, dtype, shape, bytes);
+    where every operand is a number, the numbers' own arithmetic is faster, so they stay.
+    """
+    if not (isinstance(function, np.ufunc) or function in _ELEMENTWISE):
+        return {}
+    numbers = [i for i, v in enumerate(operands) if isinstance(v, (bool, int, float, complex, np.generic))]
+    if not numbers or not any(v.__class__ is np.ndarray and v.ndim for v in operands):
+        return {}
+    try:
+        dtype = np.result_type(*operands)
+        typed = {i: np.asarray(operands[i]) if isinstance(operands[i], np.generic)
+                 else np.asarray(operands[i], dtype=dtype) for i in numbers}
+        with np.errstate(all="ignore"):  # the traced run has warned already, if at all
+            before = function(*operands)
+            after = function(*(typed.get(i, v) for i, v in enumerate(operands)))
+    except Exception:  # noqa: BLE001  (numbers numpy will not cast that way: they stay numbers)
+        return {}
+    same = (before.__class__ is after.__class__ is np.ndarray and before.dtype == after.dtype
+            and before.shape == after.shape and before.tobytes() == after.tobytes())
+    return typed if same else {}
+
+
+def _plain(value: Any) -> bool:
+    """A plain ndarray, a number, or a tuple or list of them: nothing numpy dispatches on."""
+    if value.__class__ in (tuple, list):
+        return all(_plain(v) for v in value)
+    return value.__class__ is np.ndarray or isinstance(value, (np.generic, bool, int, float, complex, str, type(None)))
+
+
+def _undispatched(function: Callable[..., Any], operands: list[Any]) -> Callable[..., Any]:
+    """A numpy function without its ``__array_function__`` dispatch, where its traced operands are
+    all plain: the dispatch only looks for other array types (0.2 us of np.where's 0.7 us on a few
+    elements). A replay sees what the trace saw: an array argument of a subclass has programs of
+    its own (``_arg_key``), and a tensor holds a plain ndarray."""
+    implementation = getattr(function, "_implementation", None)
+    return implementation if implementation is not None and all(map(_plain, operands)) else function
+
+
 #: Intermediate values of at least this many bytes are written into buffers kept with their
 #: program; below, ``out=`` saves nothing measurable (a fresh array and ``out=`` cost the same
 #: at 2 KiB: 280 and 245 ns for an add).
@@ -350,12 +402,17 @@ class Program:
         buffers = self._plan_buffers() if buffered else {}
         for k, (prim, refs, prefs, slot) in self.operations:
             fn = f"F{k}"
-            args = ", ".join(_source_of(r, names) for r in (*refs, *prefs))
+            function = prim.into if slot in buffers else self._function(k, prim, slot)
+            operands = [_traced_value(r, t) for r in (*refs, *prefs)]
+            typed = _typed_constants(function, operands)
+            for i, array in typed.items():
+                namespace[f"A{k}_{i}"] = array
+            args = ", ".join(f"A{k}_{i}" if i in typed else _source_of(r, names) for i, r in enumerate((*refs, *prefs)))
+            namespace[fn] = _undispatched(function, operands)
             if slot in buffers:
-                namespace[fn], namespace[f"B{slot}"] = prim.into, buffers[slot]
+                namespace[f"B{slot}"] = buffers[slot]
                 lines.append(f"    v{slot} = {fn}({args}, out=B{slot})")
             else:
-                namespace[fn] = function = self._function(k, prim, slot)
                 # a 0-d value is a numpy scalar, as in eager (np.where and reshape give 0-d arrays)
                 scalar = "[()]" if isinstance(t.values[slot], np.generic) and not isinstance(function, np.ufunc) else ""
                 lines.append(f"    v{slot} = {fn}({args}){scalar}")
@@ -556,8 +613,8 @@ def _arg_key(a: Any) -> tuple:
         return (Tensor, data.shape, data.dtype, data.strides, a.requires_grad)
     if isinstance(a, (bool, int, float, str, type(None), np.generic)):
         return (cls, a)
-    if isinstance(a, np.ndarray):
-        return (np.ndarray, a.shape, a.dtype, a.strides)
+    if isinstance(a, np.ndarray):  # a subclass: its own programs (see _undispatched)
+        return (cls, a.shape, a.dtype, a.strides)
     if isinstance(a, (list, tuple, dict, set)):
         # a container's arrays would be frozen into the program as constants
         raise _Uncompilable(f"an argument is a {cls.__name__}: pass its tensors and arrays as separate arguments "
@@ -565,16 +622,19 @@ def _arg_key(a: Any) -> tuple:
     return (object, id(a))
 
 
-def _aliasing(args: tuple) -> tuple:
-    """For each Tensor or array argument, the index of the first argument with the same values
-    object (step(X, X) and step(X, Y) are different programs)."""
+def _signature(args: tuple) -> tuple:
+    """Each argument's key, with, for a Tensor or an array, the index of the first argument with
+    the same values object (step(X, X) and step(X, Y) are different programs)."""
     first: dict[int, int] = {}
-    out = []
+    key = []
     for i, a in enumerate(args):
+        if a.__class__ is Tensor:  # the common case, spelled out: this runs on every call
+            data = a._data
+            key.append((Tensor, data.shape, data.dtype, data.strides, a.requires_grad, first.setdefault(id(data), i)))
+            continue
         data = a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
-        if data is not None:
-            out.append(first.setdefault(id(data), i))
-    return tuple(out)
+        key.append(_arg_key(a) if data is None else (*_arg_key(a), first.setdefault(id(data), i)))
+    return tuple(key)
 
 
 class CompiledFunction:
@@ -600,10 +660,11 @@ class CompiledFunction:
     @staticmethod
     def _signature(args: tuple, kwargs: dict) -> tuple:
         """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
-        array arguments (and whether a Tensor requires grad), the values of the others."""
+        array arguments (and whether a Tensor requires grad, which share values), the values of
+        the others."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
-        return (*(_arg_key(a) for a in args), _aliasing(args))
+        return _signature(args)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -157,6 +157,8 @@ class Tensor:
             value = np.asarray(value)
             if value.dtype.kind not in "fiub":
                 raise TypeError(f"data: a tensor holds numbers, got dtype {value.dtype}")
+        if isinstance(value, np.ndarray) and value.__class__ is not np.ndarray:  # as Tensor() does
+            value = value.view(np.ndarray)
         if value.__class__ is np.ndarray and value.ndim == 0:
             value = value[()]
         self._data = value
@@ -480,5 +482,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FLOAT_TYPES:
+        if data.__class__ is not np.ndarray:  # a subclass (np.matrix): its memory, as a plain array
+            data = data.view(np.ndarray)
         return _make(data[()] if data.ndim == 0 else data)
     return Tensor(data, dtype=dtype)

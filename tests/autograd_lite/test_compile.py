@@ -327,4 +327,5 @@ def test_a_small_masks_vjp_is_replayed_as_one_numpy_call():
         (program,) = compiled.programs.values()
         functions = [v for k, v in program.run_program.__globals__.items() if k[0] == "F" and k[1:].isdigit()]
         assert any(f is _mask_select for f in functions) is chooser
-        assert any(f is np.where for f in functions) is not chooser
+        where = (np.where, getattr(np.where, "_implementation", np.where))  # without its dispatch: the same C function
+        assert any(f in where for f in functions) is not chooser

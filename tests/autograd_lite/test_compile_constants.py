@@ -1,0 +1,128 @@
+"""al.compile's calls on small arrays: a number operand is given as a 0-d array of the dtype
+numpy casts it to, and numpy functions are called past their __array_function__ dispatch; both
+only where the replay gives the eager numbers, dtype and type."""
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+
+
+def program_globals(compiled):
+    (program,) = compiled.programs.values()
+    return program.run_program.__globals__
+
+
+def typed_constants(compiled):
+    """The 0-d arrays a program passes in place of numbers."""
+    return [v for k, v in program_globals(compiled).items() if k.startswith("A") and "_" in k]
+
+
+def numbers_step(x):
+    """Number operands of every kind: Python floats, ints and bools, numpy scalars, in ufuncs,
+    operators, comparisons and where, forward and backward."""
+    y = (x * 2 + 1.5) ** 2 - np.float32(0.25) * x
+    z = al.where(x >= 0.5, y, 3.0) + (x > True) * x
+    loss = (z.sigmoid() / 4).sum()
+    loss.backward()
+    return loss, z
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_number_operands_become_typed_arrays_with_the_eager_numbers(dtype):
+    compiled = al.compile(numbers_step)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        data = rng.standard_normal((3, 5)).astype(dtype)
+        x, x_eager = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+        (loss, z), (loss_eager, z_eager) = compiled(x), numbers_step(x_eager)
+        for got, want in ((loss.data, loss_eager.data), (z.data, z_eager.data), (x.grad.data, x_eager.grad.data)):
+            assert type(got) is type(want) and got.dtype == want.dtype == dtype
+            assert got.tobytes() == want.tobytes()
+    constants = typed_constants(compiled)
+    assert len(constants) >= 8  # the replay does use them
+    assert all(c.__class__ is np.ndarray and c.ndim == 0 for c in constants)
+    floats = [c for c in constants if c.dtype.kind == "f"]
+    assert any(c.dtype == np.float32 and c == 0.25 for c in floats)  # a numpy number keeps its own dtype
+    assert all(c.dtype == dtype for c in floats if c != 0.25)  # a Python number takes the one numpy casts it to
+
+
+def test_numbers_stay_numbers_where_every_operand_is_one():
+    """On 0-d values a numpy scalar's own arithmetic is faster than a call with a 0-d array."""
+    def step(x):
+        loss = (x * 2.0 + 1.0) ** 2
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    for v in (0.5, -1.5, 2.0):
+        x, x_eager = Tensor(v, requires_grad=True), Tensor(v, requires_grad=True)
+        loss, loss_eager = compiled(x), step(x_eager)
+        assert type(loss.data) is type(loss_eager.data) is np.float64 and loss.data == loss_eager.data
+        assert x.grad.data == x_eager.grad.data
+    assert typed_constants(compiled) == []
+
+
+def test_a_number_numpy_would_not_cast_that_way_stays_a_number():
+    """An int8 array times the Python int 100: numpy casts 100 to int8 (no overflow in the cast)
+    and the product wraps; the typed array must give the same wrapped numbers."""
+    def step(x, k):
+        return (x * 100 + k,)
+
+    compiled = al.compile(step)
+    data = np.array([1, 2, 3], dtype=np.int8)
+    for _ in range(3):
+        (out,) = compiled(Tensor(data), Tensor(np.array([5, 6, 7], dtype=np.int8)))
+        with np.errstate(over="ignore"):
+            want = data * 100 + np.array([5, 6, 7], dtype=np.int8)
+        assert out.data.dtype == np.int8 and out.data.tobytes() == want.tobytes()
+
+
+def where_step(m, x):
+    loss = al.where(m, x * 2.0, -x).sum()
+    loss.backward()
+    return loss
+
+
+def test_numpy_functions_are_called_past_their_dispatch_on_plain_arrays():
+    compiled = al.compile(where_step)
+    for _ in range(3):
+        compiled(np.array([True, False, True]), Tensor([1.0, 2.0, 3.0], requires_grad=True))
+    functions = [v for k, v in program_globals(compiled).items() if k[0] == "F" and k[1:].isdigit()]
+    assert np.where not in functions and np.where._implementation in functions
+
+
+class Logged(np.ndarray):
+    """An array type that wants to see every numpy function called on it."""
+
+    seen: list = []
+
+    def __array_function__(self, func, types, args, kwargs):
+        Logged.seen.append(func.__name__)
+        args = tuple(a.view(np.ndarray) if isinstance(a, Logged) else a for a in args)
+        return func(*args, **kwargs)
+
+
+def test_an_array_subclass_keeps_numpys_dispatch_and_programs_of_its_own():
+    compiled = al.compile(where_step)
+    plain, logged = np.array([True, False, True]), np.array([True, False, True]).view(Logged)
+    for _ in range(3):
+        compiled(plain, Tensor([1.0, 2.0, 3.0], requires_grad=True))
+    calls = []
+    for _ in range(3):
+        Logged.seen.clear()
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        loss = compiled(logged, x)
+        assert loss.item() == pytest.approx(2.0 - 2.0 + 6.0) and x.grad.data.tolist() == [2.0, -1.0, 2.0]
+        calls.append(Logged.seen.count("where"))
+    assert len(compiled.programs) == 2  # not the plain array's program
+    assert calls[2] >= 1  # the third call is a replay, and it dispatched to Logged too
+
+
+def test_a_tensor_holds_a_plain_ndarray():
+    logged = np.array([1.0, 2.0]).view(Logged)
+    t = al.as_tensor(logged)
+    assert t.data.__class__ is np.ndarray and np.shares_memory(t.data, logged)
+    t.data = np.array([3.0, 4.0]).view(Logged)
+    assert t.data.__class__ is np.ndarray and t.data.tolist() == [3.0, 4.0]
