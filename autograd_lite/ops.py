@@ -340,11 +340,15 @@ def _matmul_error(x: Any, y: Any) -> Exception:
 def _affine_forward(x: Any, w: Any, b: Any, *, out: np.ndarray | None = None) -> Any:
     """x W + b; with ``out`` (a compiled program's buffer: the primitive's into form), written
     into it, the same numbers."""
-    product = np.matmul(x, w, out=out)
+    if out is not None:
+        product = np.matmul(x, w, out=out)
+        if b is not None:
+            product += b
+        return product
+    product = np.matmul(x, w)
     if b is None:
         return product
-    if out is not None or (product.__class__ is np.ndarray and b.__class__ is np.ndarray and product.dtype is b.dtype
-                           and b.ndim == 1 and product.ndim and b.shape[0] in (1, product.shape[-1])):
+    if b.__class__ is np.ndarray and b.shape == product.shape[-1:] and product.dtype is b.dtype:
         product += b  # in place: the product is a fresh array of the sum's dtype and shape, so this saves an allocation
         return product
     return product + b
