@@ -18,6 +18,10 @@ Python source, one numpy call per operation, and later calls run that:
 * a large intermediate value the program keeps to itself is written into a buffer kept with the
   program (``Program.buffers``, through the primitive's ``into``, where it has one): fewer
   allocations, fewer page faults;
+* a number operand of an elementwise call on arrays is passed as a 0-d array of the dtype numpy
+  casts it to, made once, and numpy functions are called past their ``__array_function__``
+  dispatch, each where the traced call gives the same result that way (on a few elements, a
+  call's overhead is most of its cost);
 * arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
 * leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
 * results come back as Tensors without a graph (do the backward inside the function).

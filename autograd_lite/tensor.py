@@ -157,7 +157,7 @@ class Tensor:
             value = np.asarray(value)
             if value.dtype.kind not in "fiub":
                 raise TypeError(f"data: a tensor holds numbers, got dtype {value.dtype}")
-        if isinstance(value, np.ndarray) and value.__class__ is not np.ndarray:  # as Tensor() does
+        if value.__class__ is not np.ndarray and isinstance(value, np.ndarray):  # a subclass: as Tensor() does
             value = value.view(np.ndarray)
         if value.__class__ is np.ndarray and value.ndim == 0:
             value = value[()]
