@@ -48,6 +48,24 @@ def test_number_operands_become_typed_arrays_with_the_eager_numbers(dtype):
     assert all(c.dtype == dtype for c in floats if c != 0.25)  # a Python number takes the one numpy casts it to
 
 
+def test_a_traced_0d_value_is_never_frozen_into_a_constant():
+    """A sum is a numpy number as a constant is; it changes every call and must stay a value."""
+    def step(x):
+        s = x.sum()
+        loss = (x * s + s).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        data = rng.standard_normal(4)
+        x, x_eager = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+        loss, loss_eager = compiled(x), step(x_eager)
+        assert loss.data == loss_eager.data and x.grad.data.tobytes() == x_eager.grad.data.tobytes()
+    assert compiled.programs
+
+
 def test_numbers_stay_numbers_where_every_operand_is_one():
     """On 0-d values a numpy scalar's own arithmetic is faster than a call with a 0-d array."""
     def step(x):
