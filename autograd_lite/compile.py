@@ -299,7 +299,7 @@ def _source_of(ref: Any, names: dict[int, str]) -> str:
 #: Calls whose result depends only on the dtypes and values of their operands, element by element
 #: (as a ufunc's), so that a number operand given as a 0-d array of the dtype numpy casts it to
 #: gives the same numbers.
-_ELEMENTWISE = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, np.where)
+_ELEMENTWISE = (operator.add, operator.sub, operator.mul, operator.truediv, np.where)
 
 
 def _typed_constants(function: Callable[..., Any], operands: list[Any], constant: list[bool]) -> dict[int, np.ndarray]:
@@ -308,25 +308,30 @@ def _typed_constants(function: Callable[..., Any], operands: list[Any], constant
     numpy converts a Python or numpy number to an array on every call (0.15 us for an add on a
     few elements, 0.45 us for np.where(mask, -1.0, 1.0)); a replay can do it once. A Python number
     becomes an array of the dtype numpy casts it to (``np.result_type``, which treats it as
-    weakly typed, as the call does), a numpy number keeps its own. Kept only if the call, tried
-    here on the traced operands, gives the same result bit for bit (type, dtype, shape, bytes);
-    where every operand is a number, the numbers' own arithmetic is faster, so they stay.
+    weakly typed, as the call does), a numpy number keeps its own. The call's dtypes are guarded,
+    and numpy chooses its loop from them alone, so the result is the same on every call if it
+    is the same here, on the traced operands, bit for bit (type, dtype, shape, bytes). Not
+    typed: a number whose cast overflows (numpy warns or raises on each call, as it should
+    go on doing), np.where's condition (only its truth counts: 1e-50 in float32 is 0, false),
+    and the numbers of a call where every operand is one (their own arithmetic is faster).
     """
     if not (isinstance(function, np.ufunc) or function in _ELEMENTWISE):
         return {}
     # only constants: a traced 0-d value (a sum, a loss) is a numpy number too, and changes every call
     numbers = [i for i, (v, fixed) in enumerate(zip(operands, constant))
-               if fixed and isinstance(v, (bool, int, float, complex, np.generic))]
+               if fixed and isinstance(v, (bool, int, float, complex, np.generic))
+               and not (i == 0 and function is np.where)]
     if not numbers or not any(v.__class__ is np.ndarray and v.ndim for v in operands):
         return {}
     try:
         dtype = np.result_type(*operands)
-        typed = {i: np.asarray(operands[i]) if isinstance(operands[i], np.generic)
-                 else np.asarray(operands[i], dtype=dtype) for i in numbers}
+        with np.errstate(all="raise"):
+            typed = {i: np.asarray(operands[i]) if isinstance(operands[i], np.generic)
+                     else np.asarray(operands[i], dtype=dtype) for i in numbers}
         with np.errstate(all="ignore"):  # the traced run has warned already, if at all
             before = function(*operands)
             after = function(*(typed.get(i, v) for i, v in enumerate(operands)))
-    except Exception:  # noqa: BLE001  (numbers numpy will not cast that way: they stay numbers)
+    except Exception:  # noqa: BLE001  (numbers numpy will not cast that way, or not quietly: they stay numbers)
         return {}
     same = (before.__class__ is after.__class__ is np.ndarray and before.dtype == after.dtype
             and before.shape == after.shape and before.tobytes() == after.tobytes())

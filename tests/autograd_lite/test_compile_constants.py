@@ -66,6 +66,35 @@ def test_a_traced_0d_value_is_never_frozen_into_a_constant():
     assert compiled.programs
 
 
+def test_a_number_whose_cast_overflows_warns_on_every_call_as_in_eager():
+    def step(x):
+        return (x < 1e40,)  # 1e40 does not fit in float32: numpy warns on each call
+
+    compiled = al.compile(step)
+    x = Tensor(np.arange(3, dtype=np.float32))
+    for _ in range(4):
+        with pytest.warns(RuntimeWarning, match="overflow encountered in cast"):
+            (out,) = compiled(x)
+        assert out.data.tolist() == [True, True, True]
+    assert compiled.programs
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        compiled(x)
+
+
+def test_wheres_number_condition_keeps_its_truth():
+    """1e-50 is true; as a float32 array it would be 0, false. The traces see x == y, so only
+    a later call could tell."""
+    def step(x, y):
+        return (al.where(1e-50, x, y),)
+
+    compiled = al.compile(step)
+    zeros = np.zeros(3, np.float32)
+    for x in (zeros, zeros, zeros + 1, zeros + 2):
+        (out,) = compiled(Tensor(x), Tensor(zeros))
+        assert out.data.tolist() == x.tolist()
+    assert compiled.programs
+
+
 def test_numbers_stay_numbers_where_every_operand_is_one():
     """On 0-d values a numpy scalar's own arithmetic is faster than a call with a 0-d array."""
     def step(x):
