@@ -66,6 +66,24 @@ def test_a_traced_0d_value_is_never_frozen_into_a_constant():
     assert compiled.programs
 
 
+def test_a_0d_parameter_is_read_on_every_call():
+    """A 0-d parameter holds a numpy number, and an optimizer step replaces it between calls."""
+    b = Tensor(1.5, requires_grad=True)
+
+    def step(x):
+        loss = (x * b).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    x = Tensor(np.array([1.0, -2.0, 0.5]))
+    for _ in range(4):
+        b.grad = None
+        assert compiled(x).item() == float(np.sum(x.data * b.data))
+        b.data = b.data - 0.5 * b.grad.data
+    assert compiled.programs
+
+
 def test_a_number_whose_cast_overflows_warns_on_every_call_as_in_eager():
     def step(x):
         return (x < 1e40,)  # 1e40 does not fit in float32: numpy warns on each call
