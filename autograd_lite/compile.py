@@ -276,6 +276,8 @@ def _slots_in(refs: tuple) -> list[int]:
     """The value slots a structure of references reads (constants read none)."""
     out: list[int] = []
     for ref in refs:
+        if ref is None:  # a None in the function's result (al.grad's for an unused input)
+            continue
         kind, value = ref
         if kind == "v":
             out.append(value)
@@ -584,7 +586,9 @@ def _fresh(value: Any) -> Any:
 
 
 def _result_source(template: Any, names: dict[int, str]) -> str:
-    """The expression that builds the function's result (Tensors, tuples and lists of them)."""
+    """The expression that builds the function's result (Tensors, tuples and lists of them, None)."""
+    if template is None:
+        return "None"
     if template[0] == "c" or (template[0] == "v" and template[1] in names):  # constant or folded
         return f"_make(_fresh({_source_of(template, names)}))"
     if template[0] == "v":

@@ -329,3 +329,18 @@ def test_a_small_masks_vjp_is_replayed_as_one_numpy_call():
         assert any(f is _mask_select for f in functions) is chooser
         where = (np.where, getattr(np.where, "_implementation", np.where))  # without its dispatch: the same C function
         assert any(f in where for f in functions) is not chooser
+
+
+def test_a_none_in_the_result_is_replayed_as_none():
+    """al.grad(..., allow_unused=True) gives None for an input the loss does not use; the
+    program crashed while compiling such a result (a TypeError from inside compile)."""
+    def fn(x, y):
+        loss = (x * 2.0).sum()
+        return (loss, *al.grad(loss, [x, y], allow_unused=True))
+
+    compiled = al.compile(fn, strict=True)
+    for k in range(4):
+        x, y = Tensor(np.full(3, float(k)), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+        loss, gx, gy = compiled(x, y)
+        assert loss.item() == 6.0 * k and gx.data.tolist() == [2.0] * 3 and gy is None
+    assert compiled.programs

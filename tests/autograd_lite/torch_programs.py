@@ -1,4 +1,4 @@
-"""Seeded random programs for the PyTorch sweep: DAGs that reuse their values.
+"""Seeded random programs for the PyTorch sweep and the compile sweep: DAGs that reuse their values.
 
 A program starts from a few inputs of broadcasting shapes; each step applies an op to earlier
 values picked at random (any of them, not only the last: values are reused, sometimes twice in
@@ -16,15 +16,20 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-import torch
 
 import autograd_lite as al
 from autograd_lite import Tensor
 
+try:
+    import torch
+except ImportError:  # the compile sweep (test_compile_sweep.py) runs the programs on ours alone
+    torch = None
+
 AL = SimpleNamespace(where=al.where, cat=al.concatenate, stack=al.stack, amax=lambda x, d, k: x.max(d, k),
                      softplus=al.softplus)
-TORCH = SimpleNamespace(where=torch.where, cat=torch.cat, stack=torch.stack, amax=lambda x, d, k: x.amax(d, k),
-                        softplus=torch.nn.functional.softplus)
+TORCH = None if torch is None else SimpleNamespace(
+    where=torch.where, cat=torch.cat, stack=torch.stack, amax=lambda x, d, k: x.amax(d, k),
+    softplus=torch.nn.functional.softplus)
 
 INPUT_SHAPES = [(), (3,), (2, 3), (1, 3), (2, 1), (4, 1, 3)]
 MAX_SIZE = 48

@@ -1,0 +1,95 @@
+"""al.compile against eager on seeded random programs (``torch_programs.py``, no PyTorch needed).
+
+Each program is compiled two ways: its loss and ``al.grad`` of it as results, with half of its
+inputs passed as arguments and the others captured as parameters that an update changes
+between calls; and ``loss.backward()`` into ``.grad``. It is called on new values of the same
+shapes until it replays, and every result, gradient and ``.grad`` must be eager's bit for bit
+(type, dtype, shape, bytes: the sign of zero included), in float64 and float32.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+
+from ..conftest import run_slow
+from . import torch_programs as tp
+
+CALLS = 5  # two traces, then replays
+
+
+def same(got, want, what: str) -> None:
+    assert type(got) is type(want), f"{what}: {type(got).__name__} against eager's {type(want).__name__}"
+    assert got.dtype == want.dtype and np.shape(got) == np.shape(want), f"{what}: dtype or shape"
+    assert np.asarray(got).tobytes() == np.asarray(want).tobytes(), f"{what}: {got} against eager's {want}"
+
+
+def inputs_at(program: tp.Program, call: int, dtype: type) -> list[np.ndarray]:
+    """The program's inputs moved along its directions: new values, the same shapes."""
+    return [np.asarray(a + 0.37 * call * d, dtype=dtype) for a, d in zip(program.inputs, program.directions)]
+
+
+def check_grad_program(seed: int, dtype: type) -> bool:
+    """Loss and al.grad as results; returns whether it replayed."""
+    program = tp.generate(seed)
+    n = len(program.inputs)
+    passed = list(range(0, n, 2))
+    captured = {i: Tensor(np.zeros_like(program.inputs[i], dtype=dtype), requires_grad=True) for i in range(1, n, 2)}
+
+    def fn(*args):
+        leaves = [None] * n
+        for i, a in zip(passed, args):
+            leaves[i] = a
+        leaves = [captured.get(i, leaf) for i, leaf in enumerate(leaves)]
+        loss, _ = tp.run(program, tp.AL, leaves, lambda w: w)
+        return (loss, *al.grad(loss, leaves, allow_unused=True))
+
+    compiled = al.compile(fn, strict=True)
+    for call in range(CALLS):
+        arrays = inputs_at(program, call, dtype)
+        for i, p in captured.items():
+            p.data = arrays[i]  # an update between calls: the replay reads it
+        got = compiled(*(Tensor(arrays[i], requires_grad=True) for i in passed))
+        want = fn(*(Tensor(arrays[i], requires_grad=True) for i in passed))
+        for k, (g, w) in enumerate(zip(got, want)):
+            assert (g is None) == (w is None), f"program {seed}, call {call}, result {k}: None against a value"
+            if g is not None:
+                same(g.data, w.data, f"program {seed} ({np.dtype(dtype)}), call {call}, result {k}")
+    return bool(compiled.programs)
+
+
+def check_backward_program(seed: int, dtype: type) -> bool:
+    """loss.backward() into .grad; returns whether it replayed."""
+    program = tp.generate(seed)
+
+    def fn(*leaves):
+        loss, _ = tp.run(program, tp.AL, list(leaves), lambda w: w)
+        loss.backward()
+        return loss
+
+    compiled = al.compile(fn, strict=True)
+    for call in range(CALLS):
+        arrays = inputs_at(program, call, dtype)
+        ours = [Tensor(a, requires_grad=True) for a in arrays]
+        eager = [Tensor(a, requires_grad=True) for a in arrays]
+        same(compiled(*ours).data, fn(*eager).data, f"program {seed} ({np.dtype(dtype)}), call {call}, loss")
+        for k, (x, y) in enumerate(zip(ours, eager)):
+            assert (x.grad is None) == (y.grad is None), f"program {seed}, call {call}, .grad {k}"
+            if x.grad is not None:
+                same(x.grad.data, y.grad.data, f"program {seed} ({np.dtype(dtype)}), call {call}, .grad {k}")
+    return bool(compiled.programs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("check", [check_grad_program, check_backward_program])
+def test_compiled_random_programs_give_the_eager_numbers(request, check, dtype):
+    seeds = range(400) if run_slow(request.config) else range(40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own, the same in both
+        replayed = sum(check(seed, dtype) for seed in seeds)
+    assert replayed == len(seeds)  # strict=True: each one compiled, and its later calls replayed
