@@ -21,6 +21,8 @@ from ..conftest import run_slow
 from . import torch_programs as tp
 
 CALLS = 5  # two traces, then replays
+#: Shapes whose values reach al.compile's buffers (4 KiB: 512 float64 or 1,024 float32 elements)
+LARGE_SHAPES = [(), (64,), (16, 64), (1, 64), (16, 1), (2, 16, 64)]
 
 
 def same(got, want, what: str) -> None:
@@ -34,9 +36,14 @@ def inputs_at(program: tp.Program, call: int, dtype: type) -> list[np.ndarray]:
     return [np.asarray(a + 0.37 * call * d, dtype=dtype) for a, d in zip(program.inputs, program.directions)]
 
 
-def check_grad_program(seed: int, dtype: type) -> bool:
-    """Loss and al.grad as results; returns whether it replayed."""
-    program = tp.generate(seed)
+def program_for(seed: int) -> tp.Program:
+    """Odd seeds draw large shapes, so that buffers are in play."""
+    return tp.generate(seed) if seed % 2 == 0 else tp.generate(seed, LARGE_SHAPES, 4096)
+
+
+def check_grad_program(seed: int, dtype: type) -> list:
+    """Loss and al.grad as results; returns the programs it compiled."""
+    program = program_for(seed)
     n = len(program.inputs)
     passed = list(range(0, n, 2))
     captured = {i: Tensor(np.zeros_like(program.inputs[i], dtype=dtype), requires_grad=True) for i in range(1, n, 2)}
@@ -50,22 +57,24 @@ def check_grad_program(seed: int, dtype: type) -> bool:
         return (loss, *al.grad(loss, leaves, allow_unused=True))
 
     compiled = al.compile(fn, strict=True)
+    calls = []
     for call in range(CALLS):
         arrays = inputs_at(program, call, dtype)
         for i, p in captured.items():
             p.data = arrays[i]  # an update between calls: the replay reads it
         got = compiled(*(Tensor(arrays[i], requires_grad=True) for i in passed))
-        want = fn(*(Tensor(arrays[i], requires_grad=True) for i in passed))
+        calls.append((got, fn(*(Tensor(arrays[i], requires_grad=True) for i in passed))))
+    for call, (got, want) in enumerate(calls):  # after every call: no later call may change what one handed out
         for k, (g, w) in enumerate(zip(got, want)):
             assert (g is None) == (w is None), f"program {seed}, call {call}, result {k}: None against a value"
             if g is not None:
                 same(g.data, w.data, f"program {seed} ({np.dtype(dtype)}), call {call}, result {k}")
-    return bool(compiled.programs)
+    return list(compiled.programs.values())
 
 
-def check_backward_program(seed: int, dtype: type) -> bool:
-    """loss.backward() into .grad; returns whether it replayed."""
-    program = tp.generate(seed)
+def check_backward_program(seed: int, dtype: type) -> list:
+    """loss.backward() into .grad; returns the programs it compiled."""
+    program = program_for(seed)
 
     def fn(*leaves):
         loss, _ = tp.run(program, tp.AL, list(leaves), lambda w: w)
@@ -73,16 +82,19 @@ def check_backward_program(seed: int, dtype: type) -> bool:
         return loss
 
     compiled = al.compile(fn, strict=True)
+    calls = []
     for call in range(CALLS):
         arrays = inputs_at(program, call, dtype)
         ours = [Tensor(a, requires_grad=True) for a in arrays]
         eager = [Tensor(a, requires_grad=True) for a in arrays]
-        same(compiled(*ours).data, fn(*eager).data, f"program {seed} ({np.dtype(dtype)}), call {call}, loss")
+        calls.append((compiled(*ours), fn(*eager), ours, eager))
+    for call, (loss, loss_eager, ours, eager) in enumerate(calls):  # after every call, as above
+        same(loss.data, loss_eager.data, f"program {seed} ({np.dtype(dtype)}), call {call}, loss")
         for k, (x, y) in enumerate(zip(ours, eager)):
             assert (x.grad is None) == (y.grad is None), f"program {seed}, call {call}, .grad {k}"
             if x.grad is not None:
                 same(x.grad.data, y.grad.data, f"program {seed} ({np.dtype(dtype)}), call {call}, .grad {k}")
-    return bool(compiled.programs)
+    return list(compiled.programs.values())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -91,5 +103,6 @@ def test_compiled_random_programs_give_the_eager_numbers(request, check, dtype):
     seeds = range(400) if run_slow(request.config) else range(40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own, the same in both
-        replayed = sum(check(seed, dtype) for seed in seeds)
-    assert replayed == len(seeds)  # strict=True: each one compiled, and its later calls replayed
+        programs = [check(seed, dtype) for seed in seeds]
+    assert all(len(p) == 1 for p in programs)  # strict=True: each one compiled, and its later calls replayed
+    assert sum(bool(p.buffers) for (p,) in programs) >= len(seeds) // 8  # some wrote into buffers

@@ -138,11 +138,12 @@ class Program:
     directions: list[np.ndarray]
 
 
-def generate(seed: int) -> Program:
-    """A random program, built by running it (ours, no graph) to know each value's shape."""
+def generate(seed: int, shapes: list[tuple[int, ...]] = INPUT_SHAPES, max_size: int = MAX_SIZE) -> Program:
+    """A random program, built by running it (ours, no graph) to know each value's shape; its
+    inputs have shapes drawn from ``shapes``, and no value has more than ``max_size`` elements."""
     rng = np.random.default_rng(seed)
     n_inputs = int(rng.integers(2, 5))
-    inputs = [rng.uniform(-1.5, 1.5, INPUT_SHAPES[rng.integers(len(INPUT_SHAPES))]) for _ in range(n_inputs)]
+    inputs = [rng.uniform(-1.5, 1.5, shapes[rng.integers(len(shapes))]) for _ in range(n_inputs)]
     values: list[Any] = [Tensor(a) for a in inputs]
     steps: list[tuple[str, tuple[int, ...]]] = []
     used: set[int] = set()
@@ -162,7 +163,7 @@ def generate(seed: int) -> Program:
             continue
         with al.no_grad():
             out = op.fn(AL, *(values[i] for i in operands))
-        if out.size > MAX_SIZE or out.ndim > 4:
+        if out.size > max_size or out.ndim > 4:
             continue
         values.append(out)
         steps.append((name, operands))
