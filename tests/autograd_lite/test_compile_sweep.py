@@ -42,7 +42,7 @@ def program_for(seed: int) -> tp.Program:
 
 
 def check_grad_program(seed: int, dtype: type) -> list:
-    """Loss and al.grad as results; returns the programs it compiled."""
+    """Loss, al.grad and the program's last values as results; returns the programs it compiled."""
     program = program_for(seed)
     n = len(program.inputs)
     passed = list(range(0, n, 2))
@@ -53,8 +53,10 @@ def check_grad_program(seed: int, dtype: type) -> list:
         for i, a in zip(passed, args):
             leaves[i] = a
         leaves = [captured.get(i, leaf) for i, leaf in enumerate(leaves)]
-        loss, _ = tp.run(program, tp.AL, leaves, lambda w: w)
-        return (loss, *al.grad(loss, leaves, allow_unused=True))
+        loss, values = tp.run(program, tp.AL, leaves, lambda w: w)
+        grads = al.grad(loss, leaves, allow_unused=True)
+        # the values no step used, handed out too: views (a slice, a transpose) of intermediates among them
+        return (loss, *grads, *(values[i].detach() for i in program.sinks))
 
     compiled = al.compile(fn, strict=True)
     calls = []
