@@ -99,8 +99,39 @@ def check_backward_program(seed: int, dtype: type) -> list:
     return list(compiled.programs.values())
 
 
+def check_mixed_program(seed: int, dtype: type) -> list:
+    """Arguments of three kinds in turn: a Tensor that requires grad, a plain array (made a
+    Tensor inside the function, without a copy) and a Tensor that does not; returns the programs.
+    (A 0-d array is a Tensor here: al.as_tensor makes it a new numpy number, which a trace cannot
+    tell from a constant, so such a function runs eagerly, with a warning.)"""
+    program = program_for(seed)
+    kinds = [i % 3 if i % 3 != 1 or np.ndim(a) else 2 for i, a in enumerate(program.inputs)]
+
+    def fn(*args):
+        leaves = [a if isinstance(a, Tensor) else al.as_tensor(a) for a in args]
+        loss, _ = tp.run(program, tp.AL, leaves, lambda w: w)
+        wanted = [leaf for leaf, kind in zip(leaves, kinds) if kind == 0]
+        return (loss, *al.grad(loss, wanted, allow_unused=True)) if loss.requires_grad else (loss,)
+
+    def arguments(arrays):
+        return [Tensor(a, requires_grad=True) if kind == 0 else a.copy() if kind == 1 else Tensor(a)
+                for a, kind in zip(arrays, kinds)]
+
+    compiled = al.compile(fn, strict=True)
+    calls = []
+    for call in range(CALLS):
+        arrays = inputs_at(program, call, dtype)
+        calls.append((compiled(*arguments(arrays)), fn(*arguments(arrays))))
+    for call, (got, want) in enumerate(calls):
+        for k, (g, w) in enumerate(zip(got, want)):
+            assert (g is None) == (w is None), f"program {seed}, call {call}, result {k}: None against a value"
+            if g is not None:
+                same(g.data, w.data, f"program {seed} ({np.dtype(dtype)}), call {call}, result {k}")
+    return list(compiled.programs.values())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("check", [check_grad_program, check_backward_program])
+@pytest.mark.parametrize("check", [check_grad_program, check_backward_program, check_mixed_program])
 def test_compiled_random_programs_give_the_eager_numbers(request, check, dtype):
     seeds = range(400) if run_slow(request.config) else range(40)
     with warnings.catch_warnings():
