@@ -151,6 +151,8 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if value is self._data:  # t.data -= step: numpy changed the array in place, nothing to convert
+            return
         if isinstance(value, Tensor):
             value = value._data
         elif not isinstance(value, (np.ndarray, np.generic)):
