@@ -22,6 +22,8 @@ Python source, one numpy call per operation, and later calls run that:
   casts it to, made once, and numpy functions are called past their ``__array_function__``
   dispatch, each where the traced call gives the same result that way (on a few elements, a
   call's overhead is most of its cost);
+* a Tensor made inside the function from an argument (``Tensor(x)`` copies x, ``al.as_tensor``
+  of a 0-d array makes a numpy number) is traced as a copy of it (an ``astype``), not frozen;
 * arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
 * leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
 * results come back as Tensors without a graph (do the backward inside the function).
@@ -179,6 +181,33 @@ class Trace:
             self.backward_ops.add(len(self.ops))
         self.ops.append((prim, refs, prefs, slot))
 
+    def made(self, source: Any, t: Tensor) -> None:
+        """``Tensor(source)`` or ``al.as_tensor(source)`` made ``t`` inside the function (tensor.py
+        calls this while tracing). From a traced value (an argument, say), ``t`` is a copy of it:
+        the copy is recorded as an ``astype`` to t's dtype, so that a replay copies the current
+        value; otherwise ``t`` would be a tensor made inside the function, kept as a constant when
+        the two traces happen to see the same values."""
+        if threading.get_ident() != self.thread or self.failure is not None:
+            return
+        data = source._data if isinstance(source, Tensor) else source
+        if isinstance(data, (list, tuple)):
+            if any(self.slot_of.get(id(v._data if isinstance(v, Tensor) else v)) is not None for v in _flat(data)):
+                self.fail(f"it makes a Tensor from a list or tuple that holds traced values at {_user_line()}: "
+                          "join them with al.stack or al.concatenate")
+            return
+        if not isinstance(data, (np.ndarray, np.generic)) or id(data) not in self.slot_of or t._data is data:
+            return
+        astype = _primitive.PRIMITIVES["astype"]
+        copy = astype.forward(data, t._data.dtype, data.dtype)
+        same = (copy.dtype == t._data.dtype and copy.shape == t._data.shape
+                and (copy.ndim == 0 or copy.strides == t._data.strides)
+                and np.asarray(copy).tobytes() == np.asarray(t._data).tobytes())
+        if not same:
+            self.fail(f"it makes a Tensor from a traced value at {_user_line()} in a way a replay cannot repeat: "
+                      "pass a Tensor instead")
+            return
+        self.apply(astype, (data,), (t._data.dtype, data.dtype), t)
+
     def read(self, t: Tensor, what: str) -> None:
         """A tensor's values were read into Python (tensor.py calls this while tracing)."""
         if threading.get_ident() != self.thread:
@@ -270,6 +299,13 @@ class Trace:
         if isinstance(a, tuple) and isinstance(b, tuple):
             return len(a) == len(b) and all(self._same_refs(u, other, v) for u, v in zip(a, b))
         return a == b
+
+
+def _flat(values: Any) -> list[Any]:
+    """The items of nested lists and tuples."""
+    if isinstance(values, (list, tuple)):
+        return [v for item in values for v in _flat(item)]
+    return [values]
 
 
 def _slots_in(refs: tuple) -> list[int]:
@@ -715,12 +751,13 @@ class CompiledFunction:
         hooks = _tensor.trace_hooks
         _primitive.tracer.active = trace
         hooks.read, hooks.grad_set, hooks.buffer_changed = trace.read, trace.grad_set, trace.buffer_changed
+        hooks.made = trace.made
         try:
             result = self.fn(*args)
         finally:
             _primitive.tracer.active = None
             hooks.read = None
-            hooks.grad_set = hooks.buffer_changed = lambda *_: None
+            hooks.grad_set = hooks.buffer_changed = hooks.made = lambda *_: None
         if _random_state() != state:
             trace.fail("it draws random numbers from numpy's global generator; a replay would repeat the same draws")
         try:

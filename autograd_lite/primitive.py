@@ -163,9 +163,9 @@ def _traced_numpy(prim: Primitive, operands: tuple, params: tuple, forward: Call
     """A primitive on plain numpy values while al.compile traces: computed as usual (by
     ``forward``, default the primitive's), and told to the tracer, since its operands may be the
     function's inputs (a target array, say)."""
-    out = (forward or prim.forward)(*operands, *params)
-    tracer.active.apply(prim, operands, params, _make(out))
-    return out
+    out = _make((forward or prim.forward)(*operands, *params))
+    tracer.active.apply(prim, operands, params, out)
+    return out._data  # (a 0-d comparison's numpy bool becomes a 0-d array there: a value of its own)
 
 
 #: numpy's scalar types that a 0-d tensor holds as they are

@@ -66,14 +66,16 @@ def _to_array(data: Any, dtype: Any) -> Any:
 class _TraceHooks:
     """How ``al.compile`` hears, while it traces, of what its trace cannot follow: a tensor's
     values read into Python (``.data``, ``.item()``, ``float()``, ``bool()``...: ``read``, None
-    when not tracing), ``.grad`` assigned, a buffer changed in place."""
+    when not tracing), ``.grad`` assigned, a buffer changed in place, a tensor made from a value
+    (``Tensor(x)`` copies x: the trace must know the copy is x's, not a constant)."""
 
-    __slots__ = ("read", "grad_set", "buffer_changed")
+    __slots__ = ("read", "grad_set", "buffer_changed", "made")
 
     def __init__(self) -> None:
         self.read: Callable[[Tensor, str], None] | None = None
         self.grad_set: Callable[[Tensor, Any], None] = lambda t, v: None
         self.buffer_changed: Callable[[Tensor, str], None] = lambda t, what: None
+        self.made: Callable[[Any, Tensor], None] = lambda source, t: None  # Tensor(source), as_tensor(source)
 
 
 trace_hooks = _TraceHooks()
@@ -132,6 +134,8 @@ class Tensor:
         self._pending = None  # the gradient summed so far, during a backward pass
         if name is not None:
             self._name = name
+        if trace_hooks.read is not None:  # al.compile is tracing
+            trace_hooks.made(data, self)
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -486,5 +490,10 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FLOAT_TYPES:
         if data.__class__ is not np.ndarray:  # a subclass (np.matrix): its memory, as a plain array
             data = data.view(np.ndarray)
-        return _make(data[()] if data.ndim == 0 else data)
+        if data.ndim:
+            return _make(data)
+        t = _make(data[()])  # a 0-d tensor holds a numpy number: a new object
+        if trace_hooks.read is not None:  # al.compile is tracing
+            trace_hooks.made(data, t)
+        return t
     return Tensor(data, dtype=dtype)

@@ -344,3 +344,50 @@ def test_a_none_in_the_result_is_replayed_as_none():
         loss, gx, gy = compiled(x, y)
         assert loss.item() == 6.0 * k and gx.data.tolist() == [2.0] * 3 and gy is None
     assert compiled.programs
+
+
+def test_a_tensor_made_from_an_argument_is_a_copy_of_each_calls_value():
+    """Tensor(xb) copies xb, and as_tensor(s) of a 0-d array makes a new numpy number: neither
+    is a constant, even when the two traced calls see the same values (they did freeze)."""
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(xb, s):
+        x = Tensor(xb)
+        loss = (x * w).sum() * al.as_tensor(s) + al.where(al.greater(s, 0.0), 1.0, -1.0)
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step, strict=True)
+    for batch, s in ((1.0, 0.5), (1.0, 0.5), (2.0, -0.25), (5.0, 3.0)):
+        w.grad = None
+        loss = compiled(np.full(3, batch), np.array(s))
+        assert loss.item() == 3 * batch * s + (1.0 if s > 0 else -1.0)
+        assert w.grad.data.tolist() == [batch * s] * 3
+    assert compiled.programs
+
+
+def test_a_tensor_made_from_a_list_of_traced_values_is_not_compiled():
+    def step(a, b):
+        return (Tensor([a, b]) * 2.0,)
+
+    compiled = al.compile(step)
+    with pytest.warns(UserWarning, match="list or tuple that holds traced values"):
+        for k in range(3):
+            (out,) = compiled(np.float64(k), np.float64(1.0))
+            assert out.data.tolist() == [2.0 * k, 2.0]
+    assert not compiled.programs
+
+
+def test_a_0d_comparison_on_numpy_values_stays_a_traced_value():
+    """ops on plain numpy values are traced too; a 0-d comparison's numpy bool (np.True_ is one
+    shared object) is handed back as the 0-d array the trace numbered, not as a constant."""
+    from autograd_lite import ops
+
+    def step(x):
+        return (Tensor(2.0) * ops.where(ops.greater_equal(x, 0.0), x, ops.neg(x)),)
+
+    compiled = al.compile(step, strict=True)
+    for s in (0.5, 0.5, -0.25, 3.0):
+        (out,) = compiled(np.array(s))
+        assert out.item() == 2.0 * abs(s)
+    assert compiled.programs

@@ -101,11 +101,10 @@ def check_backward_program(seed: int, dtype: type) -> list:
 
 def check_mixed_program(seed: int, dtype: type) -> list:
     """Arguments of three kinds in turn: a Tensor that requires grad, a plain array (made a
-    Tensor inside the function, without a copy) and a Tensor that does not; returns the programs.
-    (A 0-d array is a Tensor here: al.as_tensor makes it a new numpy number, which a trace cannot
-    tell from a constant, so such a function runs eagerly, with a warning.)"""
+    Tensor inside the function: as_tensor shares an array, and makes a 0-d one a new numpy
+    number) and a Tensor that does not; returns the programs."""
     program = program_for(seed)
-    kinds = [i % 3 if i % 3 != 1 or np.ndim(a) else 2 for i, a in enumerate(program.inputs)]
+    kinds = [i % 3 for i in range(len(program.inputs))]
 
     def fn(*args):
         leaves = [a if isinstance(a, Tensor) else al.as_tensor(a) for a in args]
