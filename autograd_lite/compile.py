@@ -42,9 +42,12 @@ line (or :class:`NotCompilable` with ``strict=True``), when it:
   uses ``create_graph``, ``retain_grad()``, or changes a buffer in place (an optimizer step):
   step the optimizer outside the compiled function.
 
-What cannot be seen: Python side effects (they happen only while tracing) and changes of the
+What cannot be seen: Python side effects (they happen only while tracing), changes of the
 code path that do not change the traced operations' inputs (a new layer added to the model
-after compiling: call ``step.reset()``).
+after compiling: call ``step.reset()``), and numpy's own operations on an array argument
+(``Tensor(xb * 2)``: numpy computes ``xb * 2`` outside the engine, so the tensor is a constant
+to the trace, caught only when the two traced calls see different values; write
+``Tensor(xb) * 2`` or pass a Tensor).
 """
 
 from __future__ import annotations
