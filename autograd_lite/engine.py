@@ -363,7 +363,7 @@ def _fill_retained(node: Node, g: Any, create_graph: bool) -> None:
     if t is not None and trace is not None:
         trace.fail("it uses retain_grad() (a replay has no intermediate tensors to give .grad to)")
     if t is not None:  # a copy: g also flows on, and may become a leaf's .grad as it is
-        _accumulate(t, _gradient_tensor(t, g, create_graph, {id(g)}))
+        _accumulate(t, _gradient_tensor(t, g, create_graph, {id(g): g}))
 
 
 def _accumulate(t: Tensor, g: Tensor) -> None:
@@ -377,12 +377,14 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
         t._grad = _make(old._data + g._data)
 
 
-def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Tensor:
+def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: dict[int, Any]) -> Tensor:
     """The gradient of ``t`` as a Tensor of t's dtype and shape, owned by t alone.
 
     VJPs pass gradients through without copying (x + y hands the same array to both inputs),
     so a gradient that is a view, or already given to another tensor, is copied: no two
-    gradients share memory, and editing one in place cannot change another.
+    gradients share memory, and editing one in place cannot change another. ``handed_out``
+    keeps what it has given out by id, and keeps it alive: a gradient added to an existing
+    ``.grad`` is dropped, and its id could come back as another's.
     """
     shape, dtype = t._data.shape, t._data.dtype
     if isinstance(g, Tensor):  # create_graph: keep the graph, convert with recorded operations
@@ -390,13 +392,13 @@ def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: set[int]
             g = astype(g, dtype, g.dtype)
         if id(g) in handed_out or (not create_graph and g._data.base is not None):
             g = clone(g)  # given to another tensor already, or (traced) a view: a recorded copy of its own
-        handed_out.add(id(g))
+        handed_out[id(g)] = g
     else:
         if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
             g = np.array(g, dtype=dtype)
         elif g.dtype != dtype:
             g = g.astype(dtype)
-        handed_out.add(id(g))
+        handed_out[id(g)] = g
         g = _make(g[()] if g.ndim == 0 else g)
     if g.shape != shape:  # a VJP broke the invariant: say so rather than mis-train
         raise RuntimeError(f"internal error: a gradient of shape {g.shape} for a tensor of shape {shape}")
@@ -477,7 +479,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
                 raise RuntimeError(f"backward(): inputs[{i}] must be a leaf that requires grad")
         needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
-    handed_out: set[int] = set()
+    handed_out: dict[int, Any] = {}
     trace = tracer.here()
     for leaf, g in leaf_grads:
         g = _gradient_tensor(leaf, g, create_graph, handed_out)
@@ -553,7 +555,7 @@ def grad(
             captured[id(node)] = g
 
     leaf_grads = {id(leaf): g for leaf, g in backward_pass(seeds, create_graph, retain, needed, capture)}
-    handed_out: set[int] = set()
+    handed_out: dict[int, Any] = {}
     result: list[Tensor | None] = []
     for i, (t, start) in enumerate(zip(ins, starts)):
         if start.__class__ is Node:

@@ -391,3 +391,31 @@ def test_a_0d_comparison_on_numpy_values_stays_a_traced_value():
         (out,) = compiled(np.array(s))
         assert out.item() == 2.0 * abs(s)
     assert compiled.programs
+
+
+def test_gradients_accumulated_over_calls_compile_and_match_eager():
+    """.grad kept between calls (no zero_grad): each call adds to it. With float32 parameters
+    and a float64 weight, every gradient is cast back as a new Tensor and the one added to
+    .grad is dropped; its id came back as another's, which was then copied, so the traces
+    differed and the step never compiled."""
+    def make():
+        return [Tensor(np.ones(3, np.float32), requires_grad=True) for _ in range(2)]
+
+    W = np.array([0.5, -1.0, 2.0])
+
+    def step_for(a, b):
+        def step(x):
+            loss = ((x * a + b) * W).sum()
+            loss.backward()
+            return loss
+        return step
+
+    (a, b), (a_eager, b_eager) = make(), make()
+    compiled = al.compile(step_for(a, b), strict=True)
+    eager = step_for(a_eager, b_eager)
+    for call in range(5):
+        x = np.full(3, float(call), np.float32)
+        assert compiled(Tensor(x)).data == eager(Tensor(x)).data
+    for p, q in ((a, a_eager), (b, b_eager)):
+        assert p.grad.dtype == np.float32 and p.grad.data.tobytes() == q.grad.data.tobytes()
+    assert compiled.programs
