@@ -500,7 +500,7 @@ class Program:
             if ref[0] != "v" or ref[1] in names:  # a constant: the same array on every call, so each .grad gets a copy
                 value = f"_fresh({value})"
             elif ref[1] in handed_out or getattr(traced, "base", None) is not None:
-                value = f"{value}.copy()"
+                value = f"{value}.copy(order='K')"  # in its memory order, as backward copies it (np.array)
             if ref[0] == "v":
                 handed_out.add(ref[1])
             lines.append(f"    g = {target}.grad")
@@ -621,7 +621,7 @@ def _template(trace: Trace, result: Any) -> Any:
 
 def _fresh(value: Any) -> Any:
     """A copy of a constant array, handed out as a result or a gradient: no two calls share it."""
-    return value.copy() if value.__class__ is np.ndarray else value
+    return value.copy(order="K") if value.__class__ is np.ndarray else value  # in its memory order, as eager
 
 
 def _result_source(template: Any, names: dict[int, str]) -> str:

@@ -606,7 +606,9 @@ def _astype_forward(x: Any, dtype: np.dtype, source: np.dtype) -> Any:
 
 
 def _copy_forward(x: Any) -> Any:
-    return x.copy() if x.__class__ is np.ndarray else x  # a numpy scalar is immutable: itself
+    # in x's memory order, as torch.clone and as backward's own copies (np.array); a numpy
+    # scalar is immutable: itself
+    return x.copy(order="K") if x.__class__ is np.ndarray else x
 
 
 # ---------------------------------------------------------------------------------------

@@ -419,3 +419,25 @@ def test_gradients_accumulated_over_calls_compile_and_match_eager():
     for p, q in ((a, a_eager), (b, b_eager)):
         assert p.grad.dtype == np.float32 and p.grad.data.tobytes() == q.grad.data.tobytes()
     assert compiled.programs
+
+
+def test_a_copied_gradient_keeps_eagers_memory_order():
+    """A gradient that is a view is copied before it becomes .grad: eager with np.array (in
+    the view's memory order), a trace with clone, which made a C-ordered copy (same numbers,
+    other strides, so a later sum over it could round differently). clone keeps the order, as
+    torch.clone does."""
+    t = Tensor(np.arange(6.0).reshape(2, 3).T)
+    assert t.clone().data.strides == t.data.strides == (8, 24)
+
+    def step(x):
+        loss = (x.T * np.arange(6.0).reshape(2, 3)).sum()  # x's gradient: a transposed view
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step, strict=True)
+    for k in range(4):
+        x, x_eager = (Tensor(np.full((3, 2), float(k)), requires_grad=True) for _ in range(2))
+        compiled(x), step(x_eager)
+        assert x.grad.data.strides == x_eager.grad.data.strides
+        assert x.grad.data.tobytes() == x_eager.grad.data.tobytes()
+    assert compiled.programs

@@ -28,6 +28,7 @@ LARGE_SHAPES = [(), (64,), (16, 64), (1, 64), (16, 1), (2, 16, 64)]
 def same(got, want, what: str) -> None:
     assert type(got) is type(want), f"{what}: {type(got).__name__} against eager's {type(want).__name__}"
     assert got.dtype == want.dtype and np.shape(got) == np.shape(want), f"{what}: dtype or shape"
+    assert np.ndim(got) == 0 or got.strides == want.strides, f"{what}: strides {got.strides}, eager's {want.strides}"
     assert np.asarray(got).tobytes() == np.asarray(want).tobytes(), f"{what}: {got} against eager's {want}"
 
 
