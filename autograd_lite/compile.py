@@ -280,8 +280,8 @@ class Trace:
                 continue
             if t1.requires_grad or t2.requires_grad:
                 return "the tensors it captures differ between calls (a parameter made inside the function?)"
-            a, b = t1._data, t2._data  # a tensor made inside the function: a constant, the same in both
-            if not (type(a) is type(b) and np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)):
+            # a tensor made inside the function: a constant, the same in both
+            if not _same_constant(t1._data, t2._data):
                 return "a tensor made inside the function differs between two calls with the same signature"
         for k, ((p1, r1, q1, s1), (p2, r2, q2, s2)) in enumerate(zip(self.ops, other.ops)):
             if p1 is not p2 or s1 != s2 or not self._same_refs((r1, q1), other, (r2, q2)):
@@ -292,16 +292,38 @@ class Trace:
 
     def _same_refs(self, a: Any, other: Trace, b: Any) -> bool:
         if isinstance(a, tuple) and len(a) == 2 and a[0] == "c" and isinstance(b, tuple) and b[:1] == ("c",):
-            x, y = self.constants[a[1]], other.constants[b[1]]
-            if isinstance(x, (np.ndarray, np.generic)) or isinstance(y, (np.ndarray, np.generic)):
-                return type(x) is type(y) and np.shape(x) == np.shape(y) and np.array_equal(x, y, equal_nan=True)
-            try:
-                return type(x) is type(y) and bool(x == y)
-            except Exception:  # noqa: BLE001  (an object without a plain ==: same object only)
-                return x is y
+            return _same_constant(self.constants[a[1]], other.constants[b[1]])
         if isinstance(a, tuple) and isinstance(b, tuple):
             return len(a) == len(b) and all(self._same_refs(u, other, v) for u, v in zip(a, b))
         return a == b
+
+
+def _bits(number: Any) -> Any:
+    """A number as what tells it apart: its exact bits for a float (0.0 is not -0.0, and nan is
+    nan, where == says otherwise on both counts), itself for others."""
+    if isinstance(number, (float, np.floating)):
+        return float(number).hex()
+    if isinstance(number, (complex, np.complexfloating)):
+        return complex(number).real.hex(), complex(number).imag.hex()
+    return number
+
+
+def _same_constant(x: Any, y: Any) -> bool:
+    """Two traces' constants are the same: the same type, shape, dtype and bits."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, (np.ndarray, np.generic)):
+        if np.shape(x) != np.shape(y) or x.dtype != y.dtype:
+            return False
+        if x.dtype.kind == "O":
+            return bool(np.array_equal(x, y))
+        return np.asarray(x).tobytes() == np.asarray(y).tobytes()
+    if isinstance(x, (float, complex)):
+        return _bits(x) == _bits(y)
+    try:
+        return bool(x == y)
+    except Exception:  # noqa: BLE001  (an object without a plain ==: same object only)
+        return x is y
 
 
 def _flat(values: Any) -> list[Any]:
@@ -666,8 +688,8 @@ def _arg_key(a: Any) -> tuple:
     if isinstance(a, Tensor):
         data = a._data
         return (Tensor, data.shape, data.dtype, data.strides, a.requires_grad)
-    if isinstance(a, (bool, int, float, str, type(None), np.generic)):
-        return (cls, a)
+    if isinstance(a, (bool, int, float, complex, str, type(None), np.generic)):
+        return (cls, _bits(a))  # step(x, -0.0) is not step(x, 0.0)
     if isinstance(a, np.ndarray):  # a subclass: its own programs (see _undispatched)
         return (cls, a.shape, a.dtype, a.strides)
     if isinstance(a, (list, tuple, dict, set)):

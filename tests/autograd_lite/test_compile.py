@@ -441,3 +441,25 @@ def test_a_copied_gradient_keeps_eagers_memory_order():
         assert x.grad.data.strides == x_eager.grad.data.strides
         assert x.grad.data.tobytes() == x_eager.grad.data.tobytes()
     assert compiled.programs
+
+
+def test_a_number_argument_is_told_apart_by_its_bits():
+    """0.0 == -0.0 and nan != nan: as signature keys, step(x, -0.0) replayed step(x, 0.0)'s
+    program (signs of zero flipped), and x + nan never compiled."""
+    def step(x, c):
+        return (x * c,)
+
+    compiled = al.compile(step, strict=True)
+    x = Tensor(np.array([1.0, -1.0]))
+    for c in (0.0, 0.0, -0.0, -0.0, 0.0):
+        (out,) = compiled(x, c)
+        assert np.signbit(out.data).tolist() == np.signbit(x.data * c).tolist()
+    assert len(compiled.programs) == 2
+
+    def add_nan(x):
+        return (x + float("nan"),)
+
+    compiled = al.compile(add_nan, strict=True)
+    for _ in range(3):
+        assert np.isnan(compiled(x)[0].data).all()
+    assert compiled.programs
