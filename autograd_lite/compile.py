@@ -532,13 +532,14 @@ class Program:
     def _operations(self, names: dict[int, str], namespace: dict[str, Any]) -> list[tuple[int, tuple]]:
         """The operations to emit, numbered: those whose operands are all constants are folded
         (their traced output is their value on every call), and those whose output nothing
-        uses (an operation, a gradient, the result) are left out."""
+        uses (an operation, a gradient, the result) are left out; but not one that warns (see
+        :meth:`_warns`)."""
         t = self.trace
         folded = set(names)
         kept = []
         for k, op in enumerate(t.ops):
             _, refs, prefs, slot = op
-            if all(s in folded for s in _slots_in((*refs, *prefs))):
+            if all(s in folded for s in _slots_in((*refs, *prefs))) and not self._warns(k, op):
                 folded.add(slot)
                 names[slot] = f"K{slot}"
                 namespace[f"K{slot}"] = t.values[slot]
@@ -549,10 +550,25 @@ class Program:
         live = []
         for k, op in reversed(kept):
             _, refs, prefs, slot = op
-            if slot in needed:
+            if slot in needed or self._warns(k, op):
                 needed.update(_slots_in((*refs, *prefs)))
                 live.append((k, op))
         return live[::-1]
+
+    def _warns(self, k: int, op: tuple) -> bool:
+        """Whether operation ``k``, run again on its traced operands, raises one of numpy's
+        floating-point errors (overflow, division by zero, an invalid operation, underflow):
+        eager warns of it on every call, or raises under ``np.errstate``, so a replay must run
+        it too, even when its operands are constants or nothing uses its value."""
+        prim, refs, prefs, slot = op
+        try:
+            with np.errstate(all="raise"):
+                self._function(k, prim, slot)(*(_traced_value(r, self.trace) for r in (*refs, *prefs)))
+        except FloatingPointError:
+            return True
+        except Exception:  # noqa: BLE001  (anything else it did while tracing too, without a warning)
+            return False
+        return False
 
     def _plan_buffers(self) -> dict[int, np.ndarray]:
         """The values written into a buffer allocated once, here, and reused on every call.

@@ -191,3 +191,26 @@ def test_a_tensor_holds_a_plain_ndarray():
     assert t.data.__class__ is np.ndarray and np.shares_memory(t.data, logged)
     t.data = np.array([3.0, 4.0]).view(Logged)
     assert t.data.__class__ is np.ndarray and t.data.tolist() == [3.0, 4.0]
+
+
+def test_an_operation_that_warns_is_replayed_even_on_constants_or_unused():
+    """Folded (constants only) or left out (nothing uses it), an overflowing operation stopped
+    warning on replays, and under np.errstate(over="raise") the replay returned inf where eager
+    raised."""
+    def step(x):
+        big = al.as_tensor(np.full(3, 1e30, np.float32)) * 1e10  # constants only: inf in float32
+        _unused = x * 1e300 * 1e300  # nothing uses it
+        return ((x * big).sum(),)
+
+    compiled = al.compile(step, strict=True)
+    x = Tensor(np.ones(3, np.float32))
+    with pytest.warns(RuntimeWarning, match="overflow") as eager:
+        step(x)
+    for _ in range(4):
+        with pytest.warns(RuntimeWarning, match="overflow") as caught:
+            (out,) = compiled(x)
+        assert out.item() == np.inf
+        assert sorted(str(w.message) for w in caught) == sorted(str(w.message) for w in eager)
+    assert compiled.programs
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        compiled(x)
