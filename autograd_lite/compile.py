@@ -57,6 +57,7 @@ import collections
 import functools
 import operator
 import os
+import struct
 import threading
 import traceback
 import warnings
@@ -111,9 +112,13 @@ class Trace:
         self.ops: list[tuple[Any, tuple, tuple, int]] = []  # (primitive, operand refs, param refs, out slot)
         self.events: list[tuple[str, Tensor, Any]] = []  # ("grad", leaf, ref) / ("clear", leaf, None)
         self.backward_ops: set[int] = set()  # the operations a VJP applied: replayed as a plain backward runs them
+        self.errstates: list[dict[str, str]] = []  # numpy's error handling as each operation ran (np.geterr())
+        self.start_errstate = np.geterr()  # ... and as the call began
+        self.bool_scalars: set[int] = set()  # slots of 0-d comparisons, numbered as 0-d arrays (see apply)
         self.failure: str | None = None
         self.arg_objects = args
         self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
+        self.array_args = [a for a in args if isinstance(a, np.ndarray)]  # (see _views_an_argument)
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self.args.append((i, self._new_slot(a._data), True))
@@ -146,12 +151,24 @@ class Trace:
             return ("v", self._leaf(value))
         if isinstance(value, (np.ndarray, np.generic)):
             slot = self.slot_of.get(id(value))
-            return ("v", slot) if slot is not None else self._constant(value)
+            if slot is not None:
+                return ("v", slot)
+            self._refuse_views_of_arguments(value)
+            return self._constant(value)
         if isinstance(value, tuple):
             return ("t", tuple(self.ref(v) for v in value))
         if isinstance(value, list):
             return ("l", tuple(self.ref(v) for v in value))
         return self._constant(value)
+
+    def _refuse_views_of_arguments(self, value: Any) -> None:
+        """A constant array in the memory of an array argument was made from it by numpy
+        (``xb.T``, ``xb[:, 0]``, ``xb.reshape(-1, 1)``), outside the traced operations: a replay
+        would freeze it."""
+        if isinstance(value, np.ndarray) and any(np.may_share_memory(value, a) for a in self.array_args):
+            raise _Uncompilable(f"it uses a view of an array argument made by numpy at {_user_line()} (xb.T, "
+                                "xb[:, 0], xb.reshape(...)): numpy's own operations are not traced; make the "
+                                "argument a Tensor first (Tensor(xb).T), or pass a Tensor")
 
     def _leaf(self, t: Tensor) -> int:
         slot = self.leaf_slot.get(id(t))
@@ -174,15 +191,19 @@ class Trace:
         except _Uncompilable as e:
             self.fail(e.reason)
             return
-        if out._data.__class__ is np.bool_:
+        converted = out._data.__class__ is np.bool_
+        if converted:
             # numpy's 0-d comparisons all return the same two objects (np.True_, np.False_):
             # numbered by identity, two masks would be one value. A 0-d array is a value of its own.
             out._data = np.array(out._data)
         existing = self.slot_of.get(id(out._data))
         slot = existing if existing is not None else self._new_slot(out._data)
+        if converted:
+            self.bool_scalars.add(slot)
         if _primitive.in_backward.on:
             self.backward_ops.add(len(self.ops))
         self.ops.append((prim, refs, prefs, slot))
+        self.errstates.append(np.geterr())
 
     def made(self, source: Any, t: Tensor) -> None:
         """``Tensor(source)`` or ``al.as_tensor(source)`` made ``t`` inside the function (tensor.py
@@ -198,10 +219,23 @@ class Trace:
                 self.fail(f"it makes a Tensor from a list or tuple that holds traced values at {_user_line()}: "
                           "join them with al.stack or al.concatenate")
             return
-        if not isinstance(data, (np.ndarray, np.generic)) or id(data) not in self.slot_of or t._data is data:
+        if isinstance(source, Tensor) and source._node is None and id(data) not in self.slot_of:
+            self._leaf(source)  # a parameter not used yet: read on every call, so its copy is too
+        if not isinstance(data, (np.ndarray, np.generic)) or t._data is data:
+            return
+        if id(data) not in self.slot_of:
+            try:
+                self._refuse_views_of_arguments(data)
+            except _Uncompilable as e:
+                self.fail(e.reason)
+            return
+        if isinstance(data, np.ndarray) and data.__class__ is not np.ndarray:
+            self.fail(f"it makes a Tensor from an argument of type {type(data).__name__} at {_user_line()} "
+                      "(numpy's subclasses compute in their own ways): pass a plain ndarray")
             return
         astype = _primitive.PRIMITIVES["astype"]
-        copy = astype.forward(data, t._data.dtype, data.dtype)
+        with np.errstate(all="ignore"):  # Tensor() has warned already, if at all
+            copy = astype.forward(data, t._data.dtype, data.dtype)
         same = (copy.dtype == t._data.dtype and copy.shape == t._data.shape
                 and (copy.ndim == 0 or copy.strides == t._data.strides)
                 and np.asarray(copy).tobytes() == np.asarray(t._data).tobytes())
@@ -302,9 +336,9 @@ def _bits(number: Any) -> Any:
     """A number as what tells it apart: its exact bits for a float (0.0 is not -0.0, and nan is
     nan, where == says otherwise on both counts), itself for others."""
     if isinstance(number, (float, np.floating)):
-        return float(number).hex()
+        return struct.pack("<d", float(number))  # (hex() gives every nan as "nan", whatever its sign)
     if isinstance(number, (complex, np.complexfloating)):
-        return complex(number).real.hex(), complex(number).imag.hex()
+        return struct.pack("<dd", complex(number).real, complex(number).imag)
     return number
 
 
@@ -431,6 +465,7 @@ class Program:
 
     def __init__(self, trace: Trace, result: Any, first: Trace) -> None:
         self.trace = trace
+        self._warned: dict[int, bool] = {}  # operation -> whether it warns (see _warns)
         # the tensors captured from outside, read on every call; the others were made inside the
         # function (another object in each trace) and are constants
         self.leaves = [(leaf, slot) for (leaf, slot), (other, _) in zip(trace.leaves, first.leaves) if leaf is other]
@@ -486,11 +521,20 @@ class Program:
             namespace[fn] = _undispatched(function, operands)
             if slot in buffers:
                 namespace[f"B{slot}"] = buffers[slot]
-                lines.append(f"    v{slot} = {fn}({args}, out=B{slot})")
+                line = f"v{slot} = {fn}({args}, out=B{slot})"
             else:
                 # a 0-d value is a numpy scalar, as in eager (np.where and reshape give 0-d arrays)
-                scalar = "[()]" if isinstance(t.values[slot], np.generic) and not isinstance(function, np.ufunc) else ""
-                lines.append(f"    v{slot} = {fn}({args}){scalar}")
+                scalar = ("[()]" if (isinstance(t.values[slot], np.generic) or slot in t.bool_scalars)
+                          and not isinstance(function, np.ufunc) else "")
+                line = f"v{slot} = {fn}({args}){scalar}"
+            # an np.errstate the function set around the operation: the replay sets it too
+            inner = {kind: how for kind, how in t.errstates[k].items() if how != t.start_errstate[kind]}
+            if inner:
+                namespace[f"E{k}"] = inner
+                lines.append(f"    with np.errstate(**E{k}):")
+                lines.append(f"        {line}")
+            else:
+                lines.append(f"    {line}")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
         lines.append(f"    return {_result_source(result, names) if result else 'None'}")
@@ -560,15 +604,21 @@ class Program:
         floating-point errors (overflow, division by zero, an invalid operation, underflow):
         eager warns of it on every call, or raises under ``np.errstate``, so a replay must run
         it too, even when its operands are constants or nothing uses its value."""
-        prim, refs, prefs, slot = op
-        try:
-            with np.errstate(all="raise"):
-                self._function(k, prim, slot)(*(_traced_value(r, self.trace) for r in (*refs, *prefs)))
-        except FloatingPointError:
-            return True
-        except Exception:  # noqa: BLE001  (anything else it did while tracing too, without a warning)
-            return False
-        return False
+        warns = self._warned.get(k)
+        if warns is None:
+            prim, refs, prefs, slot = op
+            # what numpy did not ignore as the operation ran (an np.errstate inside the function counts)
+            handling = {kind: "ignore" if how == "ignore" else "raise" for kind, how in self.trace.errstates[k].items()}
+            try:
+                with np.errstate(**handling):
+                    self._function(k, prim, slot)(*(_traced_value(r, self.trace) for r in (*refs, *prefs)))
+                warns = False
+            except FloatingPointError:
+                warns = True
+            except Exception:  # noqa: BLE001  (anything else it did while tracing too, without a warning)
+                warns = False
+            self._warned[k] = warns
+        return warns
 
     def _plan_buffers(self) -> dict[int, np.ndarray]:
         """The values written into a buffer allocated once, here, and reused on every call.

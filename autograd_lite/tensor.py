@@ -488,12 +488,13 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FLOAT_TYPES:
+        source = data
         if data.__class__ is not np.ndarray:  # a subclass (np.matrix): its memory, as a plain array
             data = data.view(np.ndarray)
-        if data.ndim:
+        if data.ndim and data is source:
             return _make(data)
-        t = _make(data[()])  # a 0-d tensor holds a numpy number: a new object
-        if trace_hooks.read is not None:  # al.compile is tracing
-            trace_hooks.made(data, t)
+        t = _make(data[()] if data.ndim == 0 else data)  # a 0-d tensor holds a numpy number: a new object
+        if trace_hooks.read is not None:  # al.compile is tracing: a new object, made from source
+            trace_hooks.made(source, t)
         return t
     return Tensor(data, dtype=dtype)

@@ -367,15 +367,96 @@ def test_a_tensor_made_from_an_argument_is_a_copy_of_each_calls_value():
 
 
 def test_a_tensor_made_from_a_list_of_traced_values_is_not_compiled():
+    """0-d array arguments share a signature whatever their values: without the check, the
+    two traces' equal values froze the list into a constant."""
     def step(a, b):
         return (Tensor([a, b]) * 2.0,)
 
     compiled = al.compile(step)
     with pytest.warns(UserWarning, match="list or tuple that holds traced values"):
-        for k in range(3):
-            (out,) = compiled(np.float64(k), np.float64(1.0))
+        for k in (1.0, 1.0, 2.0, 3.0):
+            (out,) = compiled(np.array(k), np.array(1.0))
             assert out.data.tolist() == [2.0 * k, 2.0]
     assert not compiled.programs
+
+
+def test_numpys_views_of_an_array_argument_are_not_frozen():
+    """xb[:, 0] or xb.T is computed by numpy, outside the traced operations: a constant to the
+    trace, which froze it when the two traces saw the same batch."""
+    w = Tensor(np.ones(3))
+    steps = {"Tensor(xb[:, 0])": lambda xb: ((Tensor(xb[:, 0]) * w).sum(),),
+             "x * xb.T": lambda xb: ((w * xb.T).sum(),)}
+    for name, step in steps.items():
+        compiled = al.compile(step)
+        with pytest.warns(UserWarning, match="a view of an array argument made by numpy"):
+            for k in (1.0, 1.0, 2.0, 3.0):
+                xb = np.full((3, 3), k)
+                assert compiled(xb)[0].item() == step(xb)[0].item(), name
+        assert not compiled.programs, name
+
+
+def test_a_tensor_made_from_an_array_subclass_argument_is_not_compiled():
+    """np.array drops a subclass (Tensor() does), its astype keeps it: a masked array's copy
+    replayed through its mask, a matrix multiplied as matrices."""
+    def step(m):
+        return ((Tensor(m) * Tensor(m)).sum(),)
+
+    compiled = al.compile(step)
+    with pytest.warns(UserWarning, match="an argument of type MaskedArray"):
+        for k in (1.0, 1.0, 2.0):
+            m = np.ma.masked_array([k, 10.0, 100.0], mask=[False, True, False])
+            assert compiled(m)[0].item() == step(m)[0].item()
+    assert not compiled.programs
+
+
+def test_a_copy_of_a_parameter_not_used_yet_follows_its_updates():
+    w = Tensor(np.ones(3))
+
+    def step(x):
+        snapshot = Tensor(w)  # before w takes part in any operation
+        return ((x * snapshot).sum(),)
+
+    compiled = al.compile(step, strict=True)
+    x = Tensor(np.full(3, 2.0))
+    for value in (1.0, 1.0, 0.5, 0.0):
+        w.data = np.full(3, value)
+        assert compiled(x)[0].item() == 6.0 * value
+    assert compiled.programs
+
+
+def test_an_errstate_inside_the_function_holds_on_replays():
+    """log(0) = -inf under np.errstate(divide="ignore") inside the function, folded (a constant
+    mask) and live: replays neither warn nor raise where eager does neither."""
+    def step(x):
+        with np.errstate(divide="ignore"):
+            mask = al.log(Tensor(np.tril(np.ones((3, 3)))))  # constants only: folded
+            logs = al.log(x)  # live
+        return ((x + mask).sum() + logs.sum(),)
+
+    compiled = al.compile(step, strict=True)
+    x = Tensor(np.array([[0.0, 1.0, 2.0]] * 3))
+    for _ in range(4):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="raise"):
+                assert compiled(x)[0].item() == step(x)[0].item() == -np.inf
+    (program,) = compiled.programs.values()
+    assert program.source.count("np.errstate") == 1  # around the live log; the mask's is folded
+
+
+def test_a_replayed_0d_bool_is_a_numpy_bool():
+    """As in eager: Tensor(m) of a 0-d bool array holds np.True_ or np.False_. (The two traced
+    calls give a 0-d array: the trace numbers values by identity, and np.True_ is one shared
+    object.)"""
+    def step(m):
+        return (Tensor(m), Tensor(m) & Tensor(True))
+
+    compiled = al.compile(step, strict=True)
+    for call, v in enumerate((True, True, False, True)):
+        for out in compiled(np.array(v)):
+            assert out.data == v
+            assert call < 2 or type(out.data) is np.bool_
+    assert compiled.programs
 
 
 def test_a_0d_comparison_on_numpy_values_stays_a_traced_value():
@@ -463,3 +544,10 @@ def test_a_number_argument_is_told_apart_by_its_bits():
     for _ in range(3):
         assert np.isnan(compiled(x)[0].data).all()
     assert compiled.programs
+
+    compiled = al.compile(step, strict=True)
+    nan = float("nan")
+    for c in (nan, nan, -nan, -nan):  # the sign of a nan is a bit too
+        (out,) = compiled(x, c)
+        assert np.signbit(out.data).tolist() == np.signbit(x.data * c).tolist()
+    assert len(compiled.programs) == 2
