@@ -119,7 +119,7 @@ class Trace:
         self.failure: str | None = None
         self.arg_objects = args
         self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
-        self.array_args = [a for a in args if isinstance(a, np.ndarray)]  # (see _views_an_argument)
+        self.array_args = [a for a in args if isinstance(a, np.ndarray)]  # (see _refuse_views_of_arguments)
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self.args.append((i, self._new_slot(a._data), True))
