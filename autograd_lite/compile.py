@@ -66,6 +66,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds as _byte_bounds
 
 from . import primitive as _primitive
 from . import tensor as _tensor
@@ -145,6 +146,8 @@ class Trace:
                 return ("v", slot)
             if value._node is not None:
                 raise _Uncompilable("it uses a tensor computed before the call (its graph is outside the function)")
+            if id(value) not in self.leaf_slot:  # as_tensor(xb[:, 0]) or a loss's target wrapping a view
+                self._refuse_views_of_arguments(value._data)
             # A parameter, or a tensor that does not require grad: read it on every call if it is
             # captured from outside (it may be frozen, unfrozen or changed in place later); one
             # made inside the function shows up as a different object in the next trace, and is
@@ -163,10 +166,11 @@ class Trace:
         return self._constant(value)
 
     def _refuse_views_of_arguments(self, value: Any) -> None:
-        """A constant array in the memory of an array argument was made from it by numpy
+        """A constant array within the memory of an array argument was made from it by numpy
         (``xb.T``, ``xb[:, 0]``, ``xb.reshape(-1, 1)``), outside the traced operations: a replay
-        would freeze it."""
-        if isinstance(value, np.ndarray) and any(np.may_share_memory(value, a) for a in self.array_args):
+        would freeze it. (One that contains the argument, the dataset a batch is a slice of,
+        does not change with the batch.)"""
+        if isinstance(value, np.ndarray) and any(_within(value, a) for a in self.array_args):
             raise _Uncompilable(f"it uses a view of an array argument made by numpy at {_user_line()} (xb.T, "
                                 "xb[:, 0], xb.reshape(...)): numpy's own operations are not traced; make the "
                                 "argument a Tensor first (Tensor(xb).T), or pass a Tensor")
@@ -221,7 +225,11 @@ class Trace:
                           "join them with al.stack or al.concatenate")
             return
         if isinstance(source, Tensor) and source._node is None and id(data) not in self.slot_of:
-            self._leaf(source)  # a parameter not used yet: read on every call, so its copy is too
+            try:
+                self.ref(source)  # a parameter not used yet: read on every call, so its copy is too
+            except _Uncompilable as e:
+                self.fail(e.reason)
+                return
         if not isinstance(data, (np.ndarray, np.generic)) or t._data is data:
             return
         if id(data) not in self.slot_of:
@@ -245,6 +253,13 @@ class Trace:
                       "pass a Tensor instead")
             return
         self.apply(astype, (data,), (t._data.dtype, data.dtype), t)
+
+    def inner_errstate(self, k: int) -> dict[str, str] | None:
+        """numpy's error handling as operation ``k`` ran, if the function set its own (an
+        np.errstate inside it): all of it, since one that sets ``all=`` may leave some categories
+        as they were. None: the caller's, as the call began."""
+        state = self.errstates[k]
+        return state if state != self.start_errstate else None
 
     def read(self, t: Tensor, what: str) -> None:
         """A tensor's values were read into Python (tensor.py calls this while tracing)."""
@@ -359,6 +374,16 @@ def _same_constant(x: Any, y: Any) -> bool:
         return bool(x == y)
     except Exception:  # noqa: BLE001  (an object without a plain ==: same object only)
         return x is y
+
+
+def _within(view: np.ndarray, array: np.ndarray) -> bool:
+    """Whether ``view`` lies within ``array``'s memory (numpy made it from array), as opposed to
+    merely overlapping it."""
+    if not np.may_share_memory(view, array):
+        return False
+    low, high = _byte_bounds(view)
+    array_low, array_high = _byte_bounds(array)
+    return array_low <= low and high <= array_high
 
 
 def _flat(values: Any) -> list[Any]:
@@ -510,6 +535,7 @@ class Program:
         self.operations = self._operations(names, namespace)
         self.folded = set(names)
         buffers = self._plan_buffers() if buffered else {}
+        block: dict[str, str] | None = None  # the np.errstate the lines are in (None: the caller's)
         for k, (prim, refs, prefs, slot) in self.operations:
             fn = f"F{k}"
             function = prim.into if slot in buffers else self._function(k, prim, slot)
@@ -528,14 +554,15 @@ class Program:
                 scalar = ("[()]" if (isinstance(t.values[slot], np.generic) or slot in t.bool_scalars)
                           and not isinstance(function, np.ufunc) else "")
                 line = f"v{slot} = {fn}({args}){scalar}"
-            # an np.errstate the function set around the operation: the replay sets it too
-            inner = {kind: how for kind, how in t.errstates[k].items() if how != t.start_errstate[kind]}
-            if inner:
-                namespace[f"E{k}"] = inner
-                lines.append(f"    with np.errstate(**E{k}):")
-                lines.append(f"        {line}")
-            else:
-                lines.append(f"    {line}")
+            # an np.errstate the function set around the operation: the replay sets it too, once
+            # for a run of operations under the same one
+            inner = t.inner_errstate(k)
+            if inner != block:
+                block = inner
+                if inner is not None:
+                    namespace[f"E{k}"] = inner
+                    lines.append(f"    with np.errstate(**E{k}):")
+            lines.append(f"    {'    ' if block is not None else ''}{line}")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
         lines.append(f"    return {_result_source(result, names) if result else 'None'}")
@@ -608,8 +635,11 @@ class Program:
         warns = self._warned.get(k)
         if warns is None:
             prim, refs, prefs, slot = op
-            # what numpy did not ignore as the operation ran (an np.errstate inside the function counts)
-            handling = {kind: "ignore" if how == "ignore" else "raise" for kind, how in self.trace.errstates[k].items()}
+            # what numpy did not ignore as it ran, when the function set that (an np.errstate inside
+            # it); else every kind: the caller's handling at a later call may differ from this one's
+            inner = self.trace.inner_errstate(k)
+            handling = ({kind: "ignore" if how == "ignore" else "raise" for kind, how in inner.items()}
+                        if inner is not None else {"all": "raise"})
             try:
                 with np.errstate(**handling):
                     self._function(k, prim, slot)(*(_traced_value(r, self.trace) for r in (*refs, *prefs)))

@@ -226,7 +226,7 @@ def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
     if idx.dtype.kind == "f":
         if not np.all(idx == np.round(idx)):
             raise ValueError(f"{name}: class indices must be whole numbers")
-        idx = idx.astype(np.int64)
+        idx = ops.astype(idx, np.int64, idx.dtype)  # an operation, so that al.compile traces it
     elif idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: class indices must be integers, got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
@@ -237,11 +237,10 @@ def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
 
 @tensor_method("one_hot", kind="other", is_method=False, differentiable=False)
 def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
-    """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``."""
+    """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``.
+    (Rows of the identity picked by an indexing operation, so that al.compile traces it.)"""
     idx = _class_indices(indices, num_classes, "one_hot")
-    out = np.zeros(idx.shape + (num_classes,), dtype=dtype)
-    out.reshape(-1, num_classes)[np.arange(idx.size), idx.ravel()] = 1.0
-    return out
+    return ops.getitem(np.eye(num_classes, dtype=dtype), idx)
 
 
 @tensor_method("cross_entropy", kind="composite",

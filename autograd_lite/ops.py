@@ -456,6 +456,7 @@ def _scatter_add_forward(g: Any, index: Any, shape: tuple[int, ...]) -> np.ndarr
     slice, in numpy's vectorised ``+=``, many times faster than ``np.add.at``'s loop over
     elements, and exactly equal to it: every place receives the same terms in the same order.
     """
+    index = as_index(index)  # (while al.compile traces, the VJPs see an index array as a Tensor)
     dtype = g.dtype if g.dtype.kind == "f" else np.float64
     if _is_basic_index(index):
         out = np.zeros(shape, dtype)

@@ -551,3 +551,95 @@ def test_a_number_argument_is_told_apart_by_its_bits():
         (out,) = compiled(x, c)
         assert np.signbit(out.data).tolist() == np.signbit(x.data * c).tolist()
     assert len(compiled.programs) == 2
+
+
+def test_indexing_by_an_integer_array_argument_compiles():
+    """W[idx]: while tracing, the VJP saw the index as a Tensor, which np.add.at refused (every
+    compiled call raised a TypeError)."""
+    W = Tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+
+    def step(idx):
+        loss = (W[idx] ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step, strict=True)
+    for idx in ([0, 2, 2], [0, 2, 2], [1, 3, 1], [3, 3, 0]):
+        W.grad = None
+        loss = compiled(np.array(idx))
+        want = Tensor(W.data, requires_grad=True)
+        (want[np.array(idx)] ** 2).sum().backward()
+        assert loss.item() == (W.data[idx] ** 2).sum() and W.grad.data.tolist() == want.grad.data.tolist()
+    assert compiled.programs
+
+
+def test_the_array_a_batch_is_a_slice_of_is_not_refused():
+    """A constant that contains the argument's memory (the dataset, the batch X[a:b]) does not
+    change with the batch; only what lies within the argument is numpy's view of it."""
+    X = np.arange(24.0).reshape(8, 3)
+
+    def step(xb):
+        return ((Tensor(xb) - Tensor(X).mean(0)).sum(),)
+
+    compiled = al.compile(step, strict=True)
+    for a in (0, 0, 2, 4):
+        assert compiled(X[a:a + 2])[0].item() == step(X[a:a + 2])[0].item()
+    assert compiled.programs
+
+
+def test_a_view_of_an_argument_wrapped_without_a_copy_is_refused():
+    """as_tensor(xb[:, 0]) and a loss's target yb[:, None] wrap numpy's view as it is: frozen
+    when the two traces saw the same batch."""
+    w = Tensor(np.ones(2))
+    steps = {"as_tensor(xb[:, 0])": lambda xb: ((al.as_tensor(xb[:, 0]) * w).sum(),),
+             "mse(pred, xb[:, 0])": lambda xb: (al.mse(Tensor(xb) @ w, xb[:, 0]),)}
+    for name, step in steps.items():
+        compiled = al.compile(step)
+        with pytest.warns(UserWarning, match="a view of an array argument made by numpy"):
+            for k in (1.0, 1.0, 2.0, 3.0):
+                xb = np.full((2, 2), k) + np.eye(2)
+                assert compiled(xb)[0].item() == step(xb)[0].item(), name
+        assert not compiled.programs, name
+
+
+def test_one_hot_of_label_arguments_is_traced():
+    def step(x, labels):
+        loss = ((x - al.one_hot(labels, 3)) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step, strict=True)
+    for labels in ([0, 1], [0, 1], [2, 2], [1, 0]):
+        x, x_eager = (Tensor(np.full((2, 3), 0.5), requires_grad=True) for _ in range(2))
+        assert compiled(x, np.array(labels)).item() == step(x_eager, np.array(labels)).item()
+        assert x.grad.data.tolist() == x_eager.grad.data.tolist()
+    assert compiled.programs
+
+
+def test_the_callers_errstate_at_trace_time_does_not_stick():
+    """Traced under the caller's np.errstate, replayed under another: an errstate set inside
+    the function holds whatever the caller's, and one the caller set while tracing does not."""
+    def inside(x):
+        with np.errstate(all="ignore"):
+            return (x * 1e-300 * 1e-300 + x * 1e300 * 1e300,)  # underflow and overflow, ignored inside
+
+    compiled = al.compile(inside, strict=True)
+    x = Tensor(np.array([1.0, 2.0]))
+    for _ in range(3):
+        compiled(x)
+    with np.errstate(all="raise"):
+        assert compiled(x)[0].data.tolist() == inside(x)[0].data.tolist()
+    (program,) = compiled.programs.values()
+    assert program.source.count("np.errstate") == 1  # one block around the run of operations
+
+    def outside(x):
+        return ((Tensor(np.array(1e300)) * 1e10 + x).sum(),)  # constants only: an overflow
+
+    compiled = al.compile(outside, strict=True)
+    with np.errstate(over="ignore"):  # a quiet warm-up: both traces
+        for _ in range(2):
+            compiled(x)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        compiled(x)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        compiled(x)
