@@ -46,9 +46,10 @@ What cannot be seen: Python side effects (they happen only while tracing), chang
 code path that do not change the traced operations' inputs (a new layer added to the model
 after compiling: call ``step.reset()``), and numpy's own operations on an array argument:
 a view of it (``xb.T``, ``xb[:, 0]``) makes the function run eagerly, with a warning, but a new
-array (``Tensor(xb * 2)``: numpy computes ``xb * 2`` outside the engine) is a constant to the
-trace, caught only when the two traced calls see different values; write ``Tensor(xb) * 2`` or
-pass a Tensor. An ``np.errstate`` set inside the function holds on replays.
+array (``Tensor(xb * 2)``, ``np.eye(10)[yb]``: numpy computes it outside the engine) is a
+constant to the trace, caught only when the two traced calls see different values; write
+``Tensor(xb) * 2`` and ``al.one_hot(yb, 10)``, or pass Tensors. An ``np.errstate`` set inside
+the function holds on replays.
 """
 
 from __future__ import annotations
