@@ -238,9 +238,11 @@ def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
 @tensor_method("one_hot", kind="other", is_method=False, differentiable=False)
 def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``.
-    (Rows of the identity picked by an indexing operation, so that al.compile traces it.)"""
+    (Each index compared with 0..num_classes-1 by the table's operations, so that al.compile
+    traces it.)"""
     idx = _class_indices(indices, num_classes, "one_hot")
-    return ops.getitem(np.eye(num_classes, dtype=dtype), idx)
+    hits = ops.equal(ops.expand_dims(idx, -1), np.arange(num_classes))
+    return ops.astype(hits, np.dtype(dtype), hits.dtype)
 
 
 @tensor_method("cross_entropy", kind="composite",
