@@ -74,6 +74,13 @@ def counted(fn: Callable[..., Any]) -> tuple[al.CompiledFunction, list[int]]:
     return al.compile(run, strict=True), runs
 
 
+def interleaved(args: tuple, captured: dict[int, Tensor]) -> list:
+    """A program's inputs: the captured parameters at their positions (``captured`` maps
+    position -> parameter), the arguments in order at the others."""
+    rest = iter(args)
+    return [captured[i] if i in captured else next(rest) for i in range(len(args) + len(captured))]
+
+
 def check_grad_program(seed: int, dtype: type) -> tuple[list, int]:
     """Loss, al.grad and the program's last values as results; returns the programs it
     compiled and how many times the function itself ran."""
@@ -83,10 +90,7 @@ def check_grad_program(seed: int, dtype: type) -> tuple[list, int]:
     captured = {i: Tensor(np.zeros_like(program.inputs[i], dtype=dtype), requires_grad=True) for i in range(1, n, 2)}
 
     def fn(*args):
-        leaves = [None] * n
-        for i, a in zip(passed, args):
-            leaves[i] = a
-        leaves = [captured.get(i, leaf) for i, leaf in enumerate(leaves)]
+        leaves = interleaved(args, captured)
         loss, values = tp.run(program, tp.AL, leaves, lambda w: w)
         grads = al.grad(loss, leaves, allow_unused=True)
         # the values no step used, handed out too: views (a slice, a transpose) of intermediates among them
@@ -117,11 +121,7 @@ def check_backward_program(seed: int, dtype: type) -> tuple[list, int]:
 
     def fn_for(captured):
         def fn(*args):
-            leaves = [None] * n
-            for i, a in zip(passed, args):
-                leaves[i] = a
-            leaves = [captured.get(i, leaf) for i, leaf in enumerate(leaves)]
-            loss, _ = tp.run(program, tp.AL, leaves, lambda w: w)
+            loss, _ = tp.run(program, tp.AL, interleaved(args, captured), lambda w: w)
             loss.backward()
             return loss
         return fn
