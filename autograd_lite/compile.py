@@ -19,8 +19,9 @@ Python source, one numpy call per operation, and later calls run that:
   program (``Program.buffers``, through the primitive's ``into``, where it has one): fewer
   allocations, fewer page faults;
 * a number operand of an elementwise call on arrays is passed as a 0-d array of the dtype numpy
-  casts it to, made once, and numpy functions are called past their ``__array_function__``
-  dispatch, each where the traced call gives the same result that way (on a few elements, a
+  casts it to, made once, a tuple of constants (axes, a shape) is built once, numpy functions
+  are called past their ``__array_function__`` dispatch and the shape rows' ndarray methods
+  directly, each where the traced call gives the same result that way (on a few elements, a
   call's overhead is most of its cost);
 * a Tensor made inside the function from an argument (``Tensor(x)`` copies x, ``al.as_tensor``
   of a 0-d array makes a numpy number) is traced as a copy of it (an ``astype``), not frozen;
@@ -470,10 +471,20 @@ def _plain(value: Any) -> bool:
 
 
 def _undispatched(function: Callable[..., Any], operands: list[Any]) -> Callable[..., Any]:
-    """A numpy function without its ``__array_function__`` dispatch, where its traced operands are
-    all plain: the dispatch only looks for other array types (0.2 us of np.where's 0.7 us on a few
-    elements). A replay sees what the trace saw: an array argument of a subclass has programs of
-    its own (``_arg_key``), and a tensor holds a plain ndarray."""
+    """What a replay calls for ``function``: past a layer that only looks at the operands' types.
+
+    * a numpy function without its ``__array_function__`` dispatch, where its traced operands are
+      all plain: the dispatch only looks for other array types (0.2 us of np.where's 0.7 us on a
+      few elements);
+    * a shape row's ndarray method itself (``ndarray_method``, see ops._array_method), where the
+      operand is an ndarray of one or more dimensions (a numpy scalar has no ndarray methods).
+
+    A replay sees what the trace saw: an array argument of a subclass has programs of its own
+    (``_arg_key``), a tensor holds a plain ndarray, and the shapes are guarded."""
+    method = getattr(function, "ndarray_method", None)
+    if method is not None:
+        first = operands[0]
+        return method if first.__class__ is np.ndarray and first.ndim else function
     implementation = getattr(function, "_implementation", None)
     return implementation if implementation is not None and all(map(_plain, operands)) else function
 
@@ -545,6 +556,9 @@ class Program:
             typed = _typed_constants(function, operands, constant)
             for i, array in typed.items():
                 namespace[f"A{k}_{i}"] = array
+            for i, r in enumerate((*refs, *prefs)):
+                if r[0] == "t" and not _slots_in((r,)):  # a tuple of constants (axes, a shape): built once
+                    typed[i] = namespace[f"A{k}_{i}"] = _traced_value(r, t)
             args = ", ".join(f"A{k}_{i}" if i in typed else _source_of(r, names) for i, r in enumerate((*refs, *prefs)))
             namespace[fn] = _undispatched(function, operands)
             if slot in buffers:

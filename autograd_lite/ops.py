@@ -30,7 +30,7 @@ import builtins
 import functools
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -348,8 +348,10 @@ def _affine_forward(x: Any, w: Any, b: Any, *, out: np.ndarray | None = None) ->
     product = np.matmul(x, w)
     if b is None:
         return product
-    if b.__class__ is np.ndarray and b.shape == product.shape[-1:] and product.dtype is b.dtype:
-        product += b  # in place: the product is a fresh array of the sum's dtype and shape, so this saves an allocation
+    if b.__class__ is np.ndarray and product.dtype is b.dtype:
+        # in place: the product is a fresh array of the sum's dtype and shape (affine() lets through
+        # only a bias of shape (m,), the product's last axis), so this saves an allocation
+        product += b
         return product
     return product + b
 
@@ -606,10 +608,27 @@ def _astype_forward(x: Any, dtype: np.dtype, source: np.dtype) -> Any:
     return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype=dtype)[()]
 
 
+def _array_method(name: str) -> Callable[[Any, Any], Any]:
+    """A shape row's forward: ``x.name(param)``, numbers and lists made arrays first.
+
+    ``ndarray_method`` is numpy's method itself: a compiled replay calls it directly where the
+    operand is an ndarray (a Python call less than this forward, on every replay)."""
+    method = getattr(np.ndarray, name)
+
+    def forward(x: Any, param: Any) -> Any:
+        return method(x, param) if x.__class__ is np.ndarray else getattr(_as_array(x), name)(param)
+
+    forward.ndarray_method = method  # type: ignore[attr-defined]
+    return forward
+
+
 def _copy_forward(x: Any) -> Any:
     # in x's memory order, as torch.clone and as backward's own copies (np.array); a numpy
     # scalar is immutable: itself
     return x.copy(order="K") if x.__class__ is np.ndarray else x
+
+
+_copy_forward.ndarray_method = operator.methodcaller("copy", order="K")  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -669,16 +688,16 @@ min = unary("min", lambda x, axes, keepdims: np.minimum.reduce(x, axes, keepdims
 
 # The shape rows call the arrays' own methods: numpy's functions (np.reshape...) add a Python
 # layer that costs more than the work on small arrays.
-reshape = unary("reshape", lambda x, shape: _as_array(x).reshape(shape), lambda g, ans, xs, shape: reshape(g, xs),
+reshape = unary("reshape", _array_method("reshape"), lambda g, ans, xs, shape: reshape(g, xs),
                 params=True, saves="none", doc="the same values in another shape")
-transpose = unary("transpose", lambda x, axes: _as_array(x).transpose(axes),
+transpose = unary("transpose", _array_method("transpose"),
                   lambda g, ans, xs, axes: transpose(g, _inverse_permutation(axes)), params=True, saves="none",
                   doc="axes permuted")
 broadcast_to = unary("broadcast_to", _broadcast_forward, lambda g, ans, xs, shape: sum_to(g, xs, "broadcast_to"),
                      params=True, saves="none", doc="x repeated along new or length-1 axes")
 expand_dims = unary("expand_dims", lambda x, axis: _as_array(x)[(slice(None),) * (axis % (np.ndim(x) + 1)) + (None,)],
                     lambda g, ans, xs, axis: reshape(g, xs), params=True, saves="none", doc="a new axis of length 1")
-squeeze = unary("squeeze", lambda x, axes: _as_array(x).squeeze(axes), lambda g, ans, xs, axis: reshape(g, xs),
+squeeze = unary("squeeze", _array_method("squeeze"), lambda g, ans, xs, axis: reshape(g, xs),
                 params=True, saves="none", doc="axes of length 1 removed")
 getitem = unary("getitem", lambda x, index: x[index], lambda g, ans, xs, index: scatter_add(g, index, xs),
                 params=True, saves="none", label="[]", doc="x[index] (repeated indices accumulate)")

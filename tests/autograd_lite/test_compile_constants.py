@@ -1,12 +1,12 @@
 """al.compile's calls on small arrays: a number operand is given as a 0-d array of the dtype
-numpy casts it to, and numpy functions are called past their __array_function__ dispatch; both
-only where the replay gives the eager numbers, dtype and type."""
+numpy casts it to, numpy functions are called past their __array_function__ dispatch and shape
+rows' ndarray methods directly; each only where the replay gives the eager numbers, dtype and type."""
 
 import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import Tensor
+from autograd_lite import Tensor, ops
 
 
 def program_globals(compiled):
@@ -156,6 +156,40 @@ def test_numpy_functions_are_called_past_their_dispatch_on_plain_arrays():
         compiled(np.array([True, False, True]), Tensor([1.0, 2.0, 3.0], requires_grad=True))
     functions = [v for k, v in program_globals(compiled).items() if k[0] == "F" and k[1:].isdigit()]
     assert np.where not in functions and np.where._implementation in functions
+
+
+def shapes_step(x, s):
+    """Shape rows on an array (x) and on a numpy scalar (s, a 0-d tensor), with constant axes
+    and shapes, forward and backward (a clone copies the view gradient)."""
+    y = (x.T * s.reshape((1, 1))).reshape((1, -1)).squeeze((0,))
+    g_x, g_s = al.grad((y * y).sum(), [x, s])
+    return y, g_x, g_s
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (6, 1)])
+def test_shape_rows_call_numpys_methods_on_arrays_and_the_forward_on_numbers(shape):
+    compiled = al.compile(shapes_step)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        data, scale = rng.standard_normal(shape), np.float64(rng.standard_normal())
+        got = compiled(Tensor(data, requires_grad=True), Tensor(scale, requires_grad=True))
+        want = shapes_step(Tensor(data, requires_grad=True), Tensor(scale, requires_grad=True))
+        for g, w in zip(got, want):
+            assert type(g.data) is type(w.data) and g.shape == w.shape and np.shape(g.data) == np.shape(w.data)
+            assert np.asarray(g.data).strides == np.asarray(w.data).strides
+            assert np.asarray(g.data).tobytes() == np.asarray(w.data).tobytes()
+    functions = [v for k, v in program_globals(compiled).items() if k[0] == "F" and k[1:].isdigit()]
+    assert np.ndarray.transpose in functions and np.ndarray.reshape in functions
+    assert ops.reshape.prim.forward in functions  # s.reshape((1, 1)): a numpy scalar has no ndarray methods
+
+
+def test_a_tuple_of_constants_is_built_once():
+    compiled = al.compile(shapes_step)
+    for _ in range(3):
+        compiled(Tensor(np.ones((3, 2)), requires_grad=True), Tensor(np.float64(2.0), requires_grad=True))
+    (program,) = compiled.programs.values()
+    assert "(C" not in program.source  # no "(C3, C4)" built on every call
+    assert any(v.__class__ is tuple and v == (1, -1) for v in program_globals(compiled).values())
 
 
 class Logged(np.ndarray):
