@@ -73,6 +73,31 @@ def test_relu_gradient_is_exactly_zero_where_the_upstream_gradient_is_infinite()
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.25])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("trap", ["inf", "-inf", "nan", "huge", "none"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_a_large_masks_gradient_is_np_where_whatever_the_upstream_gradient_holds(dtype, trap, layout):
+    """On a large mask a plain backward multiplies the gradient by the mask when a sum says the
+    gradient is finite: an inf or nan off the mask must still give 0, as np.where does (0 * inf
+    is nan), in either memory order and dtype, and huge finite values must keep their numbers."""
+    from autograd_lite.ops import MASK_PRODUCT_MIN_SIZE, _mask_select
+
+    rng = np.random.default_rng(7)
+    shape = (64, MASK_PRODUCT_MIN_SIZE // 32)
+    g = rng.standard_normal(shape).astype(dtype)
+    mask = rng.random(shape) > 0.5
+    traps = {"inf": np.inf, "-inf": -np.inf, "nan": np.nan, "huge": np.finfo(dtype).max / 4, "none": 1.0}
+    off = np.argwhere(~mask)[:3]
+    g[tuple(off.T)] = traps[trap]
+    if layout == "transposed":
+        g, mask = g.T, mask.T
+    for c, x, y, want in ((mask, g, 0.0, np.where(mask, g, 0.0)), (~mask, 0.0, g, np.where(~mask, 0.0, g))):
+        got = _mask_select(c, x, y)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)  # (a zero may be -0.0 here)
+        assert not np.isnan(got[~mask]).any()
+
+
 def test_softplus_gradient_at_zero_is_one_half():
     x = Tensor(0.0, requires_grad=True)
     F.softplus(x).backward()
