@@ -348,9 +348,9 @@ def _affine_forward(x: Any, w: Any, b: Any, *, out: np.ndarray | None = None) ->
     product = np.matmul(x, w)
     if b is None:
         return product
-    if b.__class__ is np.ndarray and product.dtype is b.dtype:
-        # in place: the product is a fresh array of the sum's dtype and shape (affine() lets through
-        # only a bias of shape (m,), the product's last axis), so this saves an allocation
+    if b.__class__ is np.ndarray and product.dtype is b.dtype and b.ndim == 1:
+        # in place: the product is a fresh array of the sum's dtype and shape (a 1-d bias broadcasts
+        # along its last axis, and affine() lets through only (m,)), so this saves an allocation
         product += b
         return product
     return product + b

@@ -243,6 +243,17 @@ def test_affine_without_bias_and_shape_errors(rng):
         al.affine(x, w, np.ones(3))
 
 
+@pytest.mark.parametrize("bias", [(2,), (1,), (4, 2), (1, 2), ()], ids=str)
+def test_affines_forward_is_x_w_plus_b_for_any_bias_that_broadcasts(bias, rng):
+    """affine() takes a bias of shape (m,) only; the primitive itself (al.PRIMITIVES) adds any
+    bias that broadcasts, in place only where that gives x W + b's shape."""
+    x, w, b = rng.standard_normal(3), rng.standard_normal((3, 2)), rng.standard_normal(bias)
+    got = al.PRIMITIVES["affine"].forward(x, w, b)
+    want = x @ w + b
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
 # Primitives that the tables above do not reach as forward operations of their own.
 EXTRA = {
     "clone": (lambda x: x.clone() * x, (2, 3)),
