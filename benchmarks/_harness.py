@@ -23,14 +23,33 @@ from typing import Any
 # numpy is imported inside the functions: set_threads must run before numpy's first import.
 
 
+#: What set_threads changed for this run, said on the BLAS line of every script's output.
+_SET_UP: list[str] = []
+
+
 def set_threads(n: int) -> None:
-    """One BLAS / XLA thread count for every library; call before numpy (or jax) is imported."""
+    """One BLAS / XLA thread count for every library; call before numpy (or jax) is imported.
+
+    With one thread the process is also pinned to one CPU (its subprocesses inherit it): XLA's
+    CPU runtime works on threads of its own whatever its flags say (the mlp step kept 1.6 CPUs
+    busy), and an affinity mask is what jax's maintainers give as the way to limit it
+    (jax-ml/jax#1539). ``OPENBLAS_CORETYPE`` is removed: some machines set it, and forced to
+    Haswell on an AVX-512 CPU numpy's BLAS runs AVX2 kernels (a 128x128 float64 product in
+    79 us instead of 49), which every numpy row, the floor included, would measure.
+    """
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
+    coretype = os.environ.pop("OPENBLAS_CORETYPE", None)
+    if coretype is not None:
+        _SET_UP.append(f"OPENBLAS_CORETYPE={coretype} unset")
     if n == 1:  # XLA's CPU client: no Eigen thread pool
         flags = os.environ.get("XLA_FLAGS", "")
         if "xla_cpu_multi_thread_eigen" not in flags:
             os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
+        if hasattr(os, "sched_setaffinity"):
+            cpu = max(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, {cpu})
+            _SET_UP.append(f"pinned to CPU {cpu}")
 
 
 def threads_from_argv(default: int = 1) -> None:
@@ -136,14 +155,15 @@ def machine() -> str:
 
 
 def blas() -> str:
-    """numpy's BLAS and its thread count (threadpoolctl, when installed): a check that --threads took."""
+    """numpy's BLAS, the kernels it chose and its thread count (threadpoolctl, when installed): a
+    check that --threads took; then what set_threads changed."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return "unknown (pip install threadpoolctl to see it)"
-    pools = [f"{i.get('internal_api')} {i.get('version')}, {i.get('num_threads')} thread(s)" for i in threadpool_info()
-             if i.get("user_api") == "blas"]
-    return "; ".join(pools) or "none found"
+        return "; ".join(["unknown (pip install threadpoolctl to see it)", *_SET_UP])
+    pools = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')} kernels), "
+             f"{i.get('num_threads')} thread(s)" for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(pools + _SET_UP) or "none found"
 
 
 def load_average() -> str:

@@ -268,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if torch is not None:
         torch.set_num_threads(args.threads)
-    report: dict = {"machine": H.machine(), "threads": args.threads, "rounds": args.rounds,
+    report: dict = {"machine": H.machine(), "load_average_at_start": H.load_average(), "blas": H.blas(),
+                    "threads": args.threads, "rounds": args.rounds,
                     "numpy": np.__version__, "torch": getattr(torch, "__version__", None), "workloads": {}}
-    print(f"machine: {report['machine']}; BLAS/torch threads: {args.threads}; {args.rounds} rounds")
-    print(f"numpy {np.__version__}; torch {report['torch'] or 'not installed'}\n")
+    print(f"machine: {report['machine']}; BLAS/torch threads: {args.threads}; {args.rounds} rounds; "
+          f"load average {report['load_average_at_start']}")
+    print(f"numpy {np.__version__}; torch {report['torch'] or 'not installed'}")
+    print(f"BLAS: {report['blas']}\n")
     for name in args.only.split(","):
         if name not in WORKLOADS:
             raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
