@@ -72,6 +72,7 @@ from numpy.lib.array_utils import byte_bounds as _byte_bounds
 
 from . import primitive as _primitive
 from . import tensor as _tensor
+from .mode import _mode
 from .tensor import Tensor, _make
 
 __all__ = ["compile", "CompiledFunction", "NotCompilable"]
@@ -119,6 +120,7 @@ class Trace:
         self.errstates: list[dict[str, str]] = []  # numpy's error handling as each operation ran (np.geterr())
         self.start_errstate = np.geterr()  # ... and as the call began
         self.bool_scalars: set[int] = set()  # slots of 0-d comparisons, numbered as 0-d arrays (see apply)
+        self.masks: dict[int, str] = {}  # operations indexing with a boolean array value -> the user's line
         self.failure: str | None = None
         self.arg_objects = args
         self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
@@ -198,6 +200,9 @@ class Trace:
         except _Uncompilable as e:
             self.fail(e.reason)
             return
+        if any(self.values[s].__class__ is np.ndarray and self.values[s].dtype == np.bool_ and self.values[s].ndim
+               for s in _slots_in(prefs)):
+            self.masks[len(self.ops)] = _user_line()  # x[mask]: see Program._refuse_masks
         converted = out._data.__class__ is np.bool_
         if converted:
             # numpy's 0-d comparisons all return the same two objects (np.True_, np.False_):
@@ -546,6 +551,7 @@ class Program:
             namespace[f"K{slot}"] = value
         self.operations = self._operations(names, namespace)
         self.folded = set(names)
+        self._refuse_masks()
         buffers = self._plan_buffers() if buffered else {}
         block: dict[str, str] | None = None  # the np.errstate the lines are in (None: the caller's)
         for k, (prim, refs, prefs, slot) in self.operations:
@@ -585,6 +591,18 @@ class Program:
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
         return source, namespace["program"], buffers
+
+    def _refuse_masks(self) -> None:
+        """x[mask] has as many elements as the mask selects: with a mask that can change between
+        calls (computed in the function, an argument, a captured tensor), a replay would keep the
+        traced shape (and mean's gradient the traced count). A constant mask is fine."""
+        t = self.trace
+        for k, (_, _, prefs, _) in self.operations:
+            if k in t.masks and any(s not in self.folded and t.values[s].__class__ is np.ndarray
+                                    and t.values[s].dtype == np.bool_ for s in _slots_in(prefs)):
+                raise _Uncompilable(f"it indexes with a boolean mask that can change between calls at {t.masks[k]} "
+                                    "(x[mask]): the result's shape depends on how many values the mask selects, "
+                                    "and a replay would keep the traced one; select with al.where(mask, x, 0.0)")
 
     def _function(self, k: int, prim: Any, slot: int) -> Callable[..., Any]:
         """What operation ``k`` is replayed with: a VJP's operation computes as in a plain
@@ -850,10 +868,11 @@ class CompiledFunction:
     def _signature(args: tuple, kwargs: dict) -> tuple:
         """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
         array arguments (and whether a Tensor requires grad, which share values), the values of
-        the others."""
+        the others, and whether grad mode is on."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
-        return _signature(args)
+        # grad mode too: under no_grad() the same function records nothing, so it traces another program
+        return (_signature(args), _mode.enabled)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -914,7 +933,10 @@ class CompiledFunction:
             self._give_up(key, difference + " (a value computed outside the traced operations, from the inputs or "
                           "from random draws, shows up as a constant)")
             return result
-        self.programs[key] = Program(trace, result, first)
+        try:
+            self.programs[key] = Program(trace, result, first)
+        except _Uncompilable as e:
+            self._give_up(key, e.reason)
         return result
 
     def _give_up(self, key: tuple | None, reason: str) -> None:

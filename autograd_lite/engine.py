@@ -421,16 +421,25 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
             raise ValueError(f"{what}: gradient of shape {gradient.shape} given for an output of shape {output.shape}")
         if create_graph:
             return gradient if gradient.dtype == dtype else gradient.astype(dtype)  # type: ignore[attr-defined]
-        g = np.array(gradient._data, dtype=dtype)
+        g = _copy_of(gradient._data, dtype)
     else:
         try:
-            g = np.array(gradient, dtype=dtype)
+            g = _copy_of(gradient, dtype)
         except (TypeError, ValueError) as e:
             raise TypeError(f"{what}: cannot use a {type(gradient).__name__} as the gradient ({e})") from None
         if g.shape != output.shape:
             raise ValueError(f"{what}: gradient of shape {g.shape} given for an output of shape {output.shape}")
     g = g[()] if g.ndim == 0 else g
     return _make(g) if create_graph else g
+
+
+def _copy_of(gradient: Any, dtype: np.dtype) -> Any:
+    """A copy of a given gradient, of the output's dtype. While al.compile traces, one that is an
+    array (an argument, say) is copied by the table's ``astype``, so that a replay copies the
+    gradient it is given rather than the traced one."""
+    if isinstance(gradient, (np.ndarray, np.generic)) and tracer.here() is not None:
+        return astype(gradient, dtype, gradient.dtype)
+    return np.array(gradient, dtype=dtype)
 
 
 def _start(t: Tensor) -> Any:

@@ -1,0 +1,146 @@
+"""What a compiled program must not take from its traces: the shape a boolean mask selects, the
+gradient given to backward(), grad mode, which tensors share an array, and the checks of values
+that eager makes on every call. Each case calls the compiled function next to eager, with new
+values after the two traces."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor
+
+
+def both(step_factory, calls):
+    """The results of each call, eager and compiled, with fresh state made by step_factory()."""
+    out = {}
+    for compiled in (False, True):
+        state, step = step_factory()
+        f = al.compile(step) if compiled else step
+        out[compiled] = [f(*args(state)) if callable(args) else f(*args) for args in calls]
+    return out[False], out[True]
+
+
+def test_a_boolean_mask_from_the_data_makes_the_function_run_eagerly():
+    """x[mask] has as many rows as the mask selects: a replay kept the traced count, and mean's
+    gradient divided by it (three times too large here)."""
+    W = Tensor(np.array([[0.5], [-0.25]]), requires_grad=True)
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+
+    def step(y):
+        pred = x @ W
+        keep = al.logical_not(al.isnan(y))
+        loss = ((pred[keep] - y[keep]) ** 2).mean()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    with pytest.warns(UserWarning, match="boolean mask"):
+        for y in ([1.0, np.nan, np.nan], [2.0, np.nan, np.nan], [1.0, 2.0, 3.0]):
+            W.grad = None
+            loss = compiled(Tensor(np.array(y).reshape(3, 1)))
+    got = W.grad.data.copy()
+    W.grad = None
+    want = step(Tensor(np.array([1.0, 2.0, 3.0]).reshape(3, 1)))
+    assert loss.item() == want.item()
+    np.testing.assert_array_equal(got, W.grad.data)
+    assert not compiled.programs
+
+
+def test_a_boolean_mask_argument_large_enough_for_buffers_makes_the_function_run_eagerly():
+    def f(x, mask):
+        return al.exp(x[mask]).sum()
+
+    compiled = al.compile(f)
+    x1, x2 = np.linspace(-1.0, 1.0, 4000), np.full(4000, -1.0)
+    x2[7] = 0.5
+    with pytest.warns(UserWarning, match="boolean mask"):
+        for x in (x1, x1, x2):
+            got = compiled(Tensor(x), x > 0)
+    assert got.item() == f(Tensor(x2), x2 > 0).item() == np.exp(0.5)
+
+
+def test_a_constant_boolean_mask_still_compiles():
+    mask = np.array([True, False, True, True])
+
+    def step(x):
+        loss = (x[mask] ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        data = rng.standard_normal(4)
+        x, x_eager = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+        assert compiled(x).item() == step(x_eager).item()
+        np.testing.assert_array_equal(x.grad.data, x_eager.grad.data)
+    assert compiled.programs
+
+
+@pytest.mark.parametrize("how", ["backward", "grad"])
+@pytest.mark.parametrize("kind", ["tensor", "array"])
+def test_the_gradient_given_to_backward_is_read_on_every_call(how, kind):
+    W = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step(x, v):
+        out = al.tanh(W * x)
+        if how == "backward":
+            out.backward(gradient=v)
+            return out.detach(), W.grad
+        return out.detach(), al.grad(out, [W], grad_outputs=[v])[0]
+
+    compiled = al.compile(step)
+    x = Tensor([0.5, -0.25, 1.0])
+    for v in ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.0, 5.0, 0.0], [2.0, -1.0, 3.0]):
+        v = Tensor(v) if kind == "tensor" else np.array(v)
+        W.grad = None
+        _, got = compiled(x, v)
+        got = got.data.copy()
+        W.grad = None
+        _, want = step(x, v)
+        np.testing.assert_array_equal(got, want.data)
+    assert compiled.programs
+
+
+def test_a_function_compiled_under_no_grad_records_in_grad_mode():
+    W = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def forward(x):
+        return al.tanh(W * x).sum()
+
+    compiled = al.compile(forward)
+    with al.no_grad():
+        compiled(Tensor([1.0, 1.0, 1.0]))
+        compiled(Tensor([2.0, 2.0, 2.0]))
+        compiled(Tensor([3.0, 3.0, 3.0]))
+    for f in (compiled, forward):
+        W.grad = None
+        with warnings.catch_warnings():  # in grad mode it returns a graph: a program of its own runs it eagerly
+            warnings.simplefilter("ignore")
+            loss = f(Tensor([0.5, 0.5, 0.5])) + 0.1 * (W ** 2).sum()
+        loss.backward()
+        if f is compiled:
+            got = W.grad.data.copy()
+    np.testing.assert_array_equal(got, W.grad.data)
+    assert not np.array_equal(got, 0.2 * W.data)  # the tanh term's gradient is in
+
+
+def test_a_training_step_compiled_in_grad_mode_raises_under_no_grad_as_eager():
+    W = Tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        loss = (W * x).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    for _ in range(3):
+        compiled(Tensor([1.0, 2.0]))
+    with al.no_grad():
+        with pytest.raises(RuntimeError) as eager:
+            step(Tensor([1.0, 2.0]))
+        with pytest.raises(RuntimeError) as replay:
+            compiled(Tensor([1.0, 2.0]))
+    assert str(replay.value) == str(eager.value)
