@@ -121,6 +121,8 @@ class Trace:
         self.start_errstate = np.geterr()  # ... and as the call began
         self.bool_scalars: set[int] = set()  # slots of 0-d comparisons, numbered as 0-d arrays (see apply)
         self.masks: dict[int, str] = {}  # operations indexing with a boolean array value -> the user's line
+        self.owner: dict[int, Tensor] = {}  # slot -> the argument or captured tensor it is read from
+        self.aliases: list[tuple[Tensor, int]] = []  # other tensors holding such a slot's array (W.detach())
         self.failure: str | None = None
         self.arg_objects = args
         self.thread = threading.get_ident()  # what other threads do meanwhile is not part of it
@@ -128,6 +130,7 @@ class Trace:
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self.args.append((i, self._new_slot(a._data), True))
+                self.owner[self.args[-1][1]] = a
             elif isinstance(a, (np.ndarray, np.generic)):
                 self.args.append((i, self._new_slot(a), False))
 
@@ -147,6 +150,9 @@ class Trace:
         if isinstance(value, Tensor):
             slot = self.slot_of.get(id(value._data))
             if slot is not None:
+                owner = self.owner.get(slot)
+                if owner is not None and owner is not value and value._node is None:
+                    self.aliases.append((value, slot))  # shares its array now: see Program's guards
                 return ("v", slot)
             if value._node is not None:
                 raise _Uncompilable("it uses a tensor computed before the call (its graph is outside the function)")
@@ -185,6 +191,7 @@ class Trace:
             slot = self._new_slot(t._data)
             self.leaf_slot[id(t)] = slot
             self.leaves.append((t, slot))
+            self.owner[slot] = t
         return slot
 
     # ------------------------------------------------------------------ hooks
@@ -345,6 +352,8 @@ class Trace:
                 return f"operation {k} ('{p1.name}') differs between two calls with the same signature"
         if self.events != other.events or self.backward_ops != other.backward_ops:
             return "the gradients it produces differ between calls"
+        if [slot for _, slot in self.aliases] != [slot for _, slot in other.aliases]:
+            return "the tensors that share an array differ between calls"
         return None
 
     def _same_refs(self, a: Any, other: Trace, b: Any) -> bool:
@@ -515,6 +524,11 @@ class Program:
         self.made_inside = {slot: leaf._data for (leaf, slot), (other, _) in zip(trace.leaves, first.leaves)
                             if leaf is not other}
         self.result_template = _template(trace, result)
+        # a tensor captured from outside that shared an argument's or a parameter's array in both
+        # traces (W0 = W.detach()) is read as that slot: a replay checks it still does (W.data = a
+        # new array decouples them); one made inside (W.detach() in the function) shares it by construction
+        self.alias_guards = [(t, slot) for (t, slot), (other, _) in zip(trace.aliases, first.aliases)
+                             if t is other and slot not in self.made_inside]
         # buffers: slot -> the array a large intermediate value is written into on every call
         self.source, self.run_program, self.buffers = self._generate(buffered=True)
         self.run = self.run_program
@@ -543,6 +557,9 @@ class Program:
                          f"L{k}.requires_grad is not {leaf.requires_grad}: return RETRACE")
         for index, slot, is_tensor in t.args:
             lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
+        for k, (alias, slot) in enumerate(self.alias_guards):
+            namespace[f"G{k}"] = alias
+            lines.append(f"    if G{k}._data is not v{slot}: return RETRACE")
         for k, value in enumerate(t.constants):
             namespace[f"C{k}"] = value
         names: dict[int, str] = {}  # slots folded into constants: the name they are bound to
@@ -856,6 +873,8 @@ class CompiledFunction:
         self.programs: dict[tuple, Program] = {}
         self._first: dict[tuple, Trace] = {}
         self._eager: dict[tuple, str] = {}
+        self._pins: tuple[int, ...] = ()  # argument positions keyed by identity (see _trace) ...
+        self._pinned: Callable[[tuple], tuple] | None = None  # ... and a function giving them as a tuple
         functools.update_wrapper(self, fn)
 
     def reset(self) -> None:
@@ -863,16 +882,21 @@ class CompiledFunction:
         self.programs.clear()
         self._first.clear()
         self._eager.clear()
+        self._pins, self._pinned = (), None
 
-    @staticmethod
-    def _signature(args: tuple, kwargs: dict) -> tuple:
+    def _signature(self, args: tuple, kwargs: dict) -> tuple:
         """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
         array arguments (and whether a Tensor requires grad, which share values), the values of
-        the others, and whether grad mode is on."""
+        the others, whether grad mode is on, and the identity of the arguments at pinned positions."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
         # grad mode too: under no_grad() the same function records nothing, so it traces another program
-        return (_signature(args), _mode.enabled)
+        if self._pinned is None:
+            return (_signature(args), _mode.enabled)
+        try:
+            return (_signature(args), _mode.enabled, *map(id, self._pinned(args)))
+        except IndexError:  # fewer arguments than a pinned position: another signature anyway
+            return (_signature(args), _mode.enabled)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -933,6 +957,17 @@ class CompiledFunction:
             self._give_up(key, difference + " (a value computed outside the traced operations, from the inputs or "
                           "from random draws, shows up as a constant)")
             return result
+        # A parameter passed as an argument, the same object in both traces, may be one the function
+        # also uses from outside (step(W) with W in its body): the trace cannot tell the two uses
+        # apart, and a replay would read the argument for both. Such a position is keyed by identity
+        # from now on: another tensor there traces a program of its own. (Data is passed as new
+        # tensors each call, or does not require grad: not keyed.)
+        same = {i for i, (a, b) in enumerate(zip(first.arg_objects, trace.arg_objects))
+                if a is b and isinstance(a, Tensor) and a.requires_grad}
+        if not same <= set(self._pins):
+            self._pins = tuple(sorted(same | set(self._pins)))
+            self._pinned = operator.itemgetter(*self._pins, self._pins[0])  # (two at least: always a tuple)
+            key = self._signature(args, {})
         try:
             self.programs[key] = Program(trace, result, first)
         except _Uncompilable as e:

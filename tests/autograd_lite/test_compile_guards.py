@@ -144,3 +144,71 @@ def test_a_training_step_compiled_in_grad_mode_raises_under_no_grad_as_eager():
         with pytest.raises(RuntimeError) as replay:
             compiled(Tensor([1.0, 2.0]))
     assert str(replay.value) == str(eager.value)
+
+
+def test_a_parameter_passed_as_the_argument_it_is_compared_with_is_not_read_for_both():
+    """dist(W) traced twice: the argument and the captured W were one object, so the trace read
+    both uses from the argument, and dist(V) computed V - V = 0."""
+    W = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def dist(p):
+        d = ((p - W) ** 2).sum()
+        d.backward()
+        return d
+
+    compiled = al.compile(dist)
+    compiled(W)
+    compiled(W)
+    for _ in range(2):
+        V = Tensor([5.0, 7.0, 11.0], requires_grad=True)
+        V_eager = Tensor([5.0, 7.0, 11.0], requires_grad=True)
+        W.grad = None
+        got = compiled(V).item()
+        got_grads = V.grad.data.copy(), W.grad.data.copy()
+        W.grad = None
+        assert got == dist(V_eager).item() == 105.0
+        np.testing.assert_array_equal(got_grads[0], V_eager.grad.data)
+        np.testing.assert_array_equal(got_grads[1], W.grad.data)
+    W.grad = None
+    assert compiled(W).item() == 0.0 and len(compiled.programs) == 1  # W's own program, still replayed
+
+
+def test_a_captured_tensor_sharing_a_parameters_array_is_checked_on_every_call():
+    """W0 = W.detach() shares W's array: the trace read W0 as W. Once W.data is a new array
+    (load_state_dict, astype), the two differ, and a replay must see it."""
+    W = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    W0 = W.detach()
+
+    def step(x):
+        loss = (W * x).sum() + ((W - W0) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step)
+    x = Tensor([1.0, 1.0, 1.0])
+    for _ in range(3):
+        W.grad = None
+        assert compiled(x).item() == 6.0
+    W.data = W.numpy() + 1.0
+    for f in (compiled, step, compiled):
+        W.grad = None
+        assert f(x).item() == 12.0
+        np.testing.assert_array_equal(W.grad.data, [3.0, 3.0, 3.0])
+
+
+def test_parameters_passed_as_arguments_replay_one_program():
+    """The common form (the benchmark's): the same parameter objects every call, new data."""
+    params = [Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)]
+
+    def step(W, b, x):
+        loss = (al.affine(x, W, b) ** 2).sum()
+        return (loss, *al.grad(loss, [W, b]))
+
+    compiled = al.compile(step)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x = Tensor(rng.standard_normal((4, 2)))
+        got, want = compiled(*params, x), step(*params, x)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g.data, w.data)
+    assert len(compiled.programs) == 1
