@@ -779,11 +779,24 @@ def _where_function(condition: Any, x: Any, y: Any) -> Tensor:
 
 @tensor_method("clip", aliases=("clamp",))
 def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = None) -> Tensor:
-    """x limited to [min, max] (either may be None). The gradient is 1 inside (bounds included)."""
+    """x limited to [min, max] (either may be None). The gradient is 1 inside (bounds included).
+
+    A bound that is a Tensor requiring grad gets the gradient where it is the result (x < min,
+    x > max), as in PyTorch: x is then chosen with ``where``, a 0-d bound taken in x's dtype. A
+    nan stays nan with its gradient going to x, as with number bounds (PyTorch's clamp with
+    tensor bounds gives a nan's gradient to neither)."""
     _no_out("clip", out)
     if min is None and max is None:
         raise ValueError("clip: give min, max or both")
-    return clip(self, _data(min), _data(max))
+    if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
+        return clip(self, _data(min), _data(max))
+    y = self
+    for bound, outside in ((min, less), (max, greater)):
+        if bound is not None:
+            if isinstance(bound, Tensor) and bound.ndim == 0 and bound.dtype != y.dtype and y.dtype.kind == "f":
+                bound = astype(bound, y.dtype, bound.dtype)
+            y = where(outside(y, bound), bound, y)
+    return y
 
 
 _threshold = threshold

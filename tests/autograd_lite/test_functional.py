@@ -254,3 +254,35 @@ def test_module_level_functions_return_tensors():
     for fn in (al.exp, al.sigmoid, al.relu, al.tanh, al.sum, al.softmax):
         assert isinstance(fn(np.array([1.0, -1.0])), Tensor)
     assert isinstance(al.where(np.array([True]), 1.0, 2.0), Tensor)
+
+
+@pytest.mark.parametrize("bounds", [(1.5, None), (None, 2.5), (1.5, 2.5)], ids=str)
+def test_clip_with_tensor_bounds_that_require_grad_gives_them_their_gradient(bounds):
+    """clamp(min=lo) with lo a Tensor: lo is the result where x < lo, so the gradient there is
+    lo's (it was dropped: the bounds went in as numbers), as torch.clamp gives it."""
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    x = Tensor([1.0, 2.0, 3.0, 3.5], requires_grad=True)
+    lo, hi = (None if b is None else Tensor(b, requires_grad=True) for b in bounds)
+    (x.clamp(min=lo, max=hi) * weights).sum().backward()
+    low = np.array([1.0, 2.0, 3.0, 3.5]) < (bounds[0] if bounds[0] is not None else -np.inf)
+    high = np.array([1.0, 2.0, 3.0, 3.5]) > (bounds[1] if bounds[1] is not None else np.inf)
+    inside = ~(low | high)
+    np.testing.assert_array_equal(x.grad.data, weights * inside)
+    if lo is not None:
+        assert lo.grad.item() == weights[low].sum()
+    if hi is not None:
+        assert hi.grad.item() == weights[high].sum()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([1.0, 2.0, 3.0, 3.5], dtype=torch.float64, requires_grad=True)
+    tlo, thi = (None if b is None else torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in bounds)
+    (torch.clamp(tx, min=tlo, max=thi) * torch.from_numpy(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    for ours, theirs in ((lo, tlo), (hi, thi)):
+        if ours is not None:
+            assert ours.grad.item() == theirs.grad.item()
+
+
+def test_clip_with_a_0d_tensor_bound_keeps_float32():
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32), requires_grad=True)
+    y = x.clamp(min=Tensor(1.5, requires_grad=True))
+    assert y.dtype == np.float32 and y.data.tolist() == [1.5, 2.0, 3.0]
