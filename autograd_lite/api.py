@@ -16,6 +16,7 @@ import numpy as np
 
 from . import engine, functional, ops  # noqa: F401  (importing them registers their ops)
 from . import primitive as _primitive
+from .mode import _mode
 from .registry import ENTRIES, Entry
 from .tensor import Tensor
 
@@ -95,6 +96,34 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     )
 
 
+#: numpy functions that read only a Tensor's shape: no values, no gradient to lose
+_SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
+
+
+def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    """numpy's dispatch of its other functions (np.dot, np.where, np.concatenate...): they compute
+    with the values, as before, except on a tensor that requires grad while grad mode is on, where
+    numpy's result would leave the graph and the gradient would be lost without a word (PyTorch
+    will not hand numpy such a tensor): that is refused, naming what to use instead."""
+    flat = [*args, *kwargs.values()]
+    flat += [v for item in flat if isinstance(item, (list, tuple)) for v in item]
+    if func not in _SHAPE_ONLY and _mode.enabled and any(isinstance(v, Tensor) and v.requires_grad for v in flat):
+        raise TypeError(
+            f"np.{func.__name__} on a Tensor that requires grad: numpy computes with its values and the "
+            "gradient is lost; use the al. functions and Tensor methods (al.matmul, al.where, "
+            "al.concatenate...), or t.detach() / t.numpy() for the values"
+        )
+
+    def values(v: Any) -> Any:
+        if isinstance(v, Tensor):
+            return np.asarray(v)
+        if isinstance(v, (list, tuple)) and any(isinstance(item, Tensor) for item in v):
+            return type(v)(np.asarray(item) if isinstance(item, Tensor) else item for item in v)
+        return v
+
+    return func(*(values(a) for a in args), **{k: values(v) for k, v in kwargs.items()})
+
+
 def attach() -> dict[str, Callable[..., Any]]:
     """Set every registered method and operator on Tensor; return the ``al.`` functions by name."""
     functions: dict[str, Callable[..., Any]] = {}
@@ -108,6 +137,7 @@ def attach() -> dict[str, Callable[..., Any]]:
             functions[entry.function] = _function(entry)
     Tensor.backward = _backward  # type: ignore[attr-defined]
     Tensor.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
+    Tensor.__array_function__ = _array_function  # type: ignore[attr-defined]
     Tensor.T = property(_transposed)  # type: ignore[attr-defined]
     return functions
 

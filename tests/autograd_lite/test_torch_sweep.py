@@ -370,6 +370,9 @@ EXCLUDED_METHODS = {
     # protocols, no op (test_excluded_protocols below): an integer tensor read as a Python int;
     # copy.copy(t), refused (it names clone() and detach()); pickling (values, not the graph)
     "__index__", "__copy__", "__reduce__",
+    # numpy's other functions on Tensors: values only, refused where a gradient would be lost
+    # (test_excluded_protocols)
+    "__array_function__",
     # constant results (no operand, no derivative to compare): test_fill_and_zero_* below
     "fill_", "zero_",
 }
@@ -868,3 +871,14 @@ def test_excluded_protocols():
     assert back.tolist() == [2.0, 4.0] and back.is_leaf
     back = pickle.loads(pickle.dumps(t))
     assert back.tolist() == [1.0, 2.0] and back.requires_grad and back.name == "w"
+    # __array_function__: np.dot(t, t) computed with t's values and dropped its gradient (as
+    # np.where, np.concatenate, np.einsum, np.linalg.norm): refused in grad mode, as torch refuses
+    for call in (lambda: np.dot(t, t), lambda: np.where(t > 1.0, t, 0.0), lambda: np.concatenate([t, t]),
+                 lambda: np.einsum("i,i", t, t), lambda: np.linalg.norm(t)):
+        with pytest.raises(TypeError, match="requires grad"):
+            call()
+    assert np.shape(t) == (2,) and np.ndim(t) == 1  # shapes only: no gradient to lose
+    with al.no_grad():  # values only, as asked
+        assert np.dot(t, t) == 5.0
+    assert np.dot(t.detach(), t.detach()) == 5.0
+    assert np.concatenate([Tensor([1.0]), Tensor([2.0])]).tolist() == [1.0, 2.0]
