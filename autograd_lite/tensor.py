@@ -392,12 +392,26 @@ class Tensor:
             isinstance(o, Tensor) and o.requires_grad for o in operands))
         overwritten = False  # did the old buffer, which a graph may have saved, change?
         if recording:  # rebase onto the new node; the old values stay with the old graph
+            if old_node is not None and self._data.__class__ is np.ndarray and self._data.base is not None:
+                raise RuntimeError(
+                    f"{what}: this tensor is a view of another one's values (indexing, reshape, .T); a "
+                    "recorded in-place change gives it values of its own and would not reach the tensor it "
+                    "views, as it does in PyTorch: change that tensor itself (h[0, 1] = 7, not h[0][1] = 7), "
+                    "or compute a new tensor"
+                )
             result = self._checked(compute(), what)
             if result.dtype != dtype:
+                if not np.can_cast(result.dtype, dtype, "same_kind"):
+                    raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this "
+                                    f"{dtype} tensor")
                 result = result.astype(dtype)  # type: ignore[attr-defined]
             self._data = result._data
             self._node = result._node
             self.requires_grad = True
+            retained = old_node.extra.retain if old_node is not None and old_node.extra is not None else None
+            if retained is not None:  # retain_grad() follows the tensor to its new value, as in PyTorch
+                old_node.extra.retain = None
+                _node_module.extra(self._node).retain = retained
         elif (write is not None and self._data.__class__ is np.ndarray and not getattr(self, "_saved", False)
               and trace_hooks.read is None):
             try:

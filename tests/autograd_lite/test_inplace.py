@@ -175,3 +175,46 @@ def test_direct_edits_of_data_are_not_tracked_as_in_pytorch():
     w.data -= 1.0  # documented: untracked, so the graph computes with the new values
     y.backward()
     assert w.grad.tolist() == [0.0, 2.0] and w.version == 0
+
+
+@pytest.mark.parametrize("write", ["chained index", "slice +=", "reshape, index", "row mul_"])
+def test_a_recorded_change_of_a_view_is_refused_rather_than_lost(write):
+    """h[0][1] = 7 on a tensor in a graph changed only the view h[0] (which got values of its own):
+    h and x.grad went on as if nothing happened, where PyTorch writes through to h."""
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    h = x * 1.0
+    changes = {"chained index": lambda: h[0].__setitem__(1, 7.0), "slice +=": lambda: h[0:1].__iadd__(10.0),
+               "reshape, index": lambda: h.reshape((4,)).__setitem__(1, 7.0), "row mul_": lambda: h[0].mul_(0.0)}
+    with pytest.raises(RuntimeError, match="a view of another one's values"):
+        changes[write]()
+    np.testing.assert_array_equal(h.data, np.ones((2, 2)))
+    h[0, 1] = 7.0  # the change written into h itself is recorded
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[2.0, 0.0], [2.0, 2.0]])
+
+
+def test_a_view_outside_any_graph_still_writes_through():
+    a = Tensor(np.zeros((2, 2)))
+    a[0][1] = 7.0
+    a.reshape((4,))[2] += 1.0
+    np.testing.assert_array_equal(a.data, [[0.0, 7.0], [1.0, 0.0]])
+
+
+def test_a_recorded_change_that_cannot_be_stored_in_the_dtype_is_refused():
+    """int += float that requires grad: the float result was cut to int and the int tensor joined
+    the graph (b.grad None, no error); PyTorch refuses the cast, as an unrecorded change here does."""
+    a = Tensor(np.array([1, 2]))
+    b = Tensor([0.5, 0.7], requires_grad=True)
+    with pytest.raises(TypeError, match="cannot be stored in this int64 tensor"):
+        a += b
+    assert a.data.tolist() == [1, 2] and not a.requires_grad
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_change():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    h *= 3.0
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad.data, [12.0, 24.0])  # d(h^2)/dh at h = 6, 12: PyTorch's
+    np.testing.assert_array_equal(x.grad.data, [72.0, 144.0])
