@@ -141,6 +141,10 @@ class Trace:
         self.slot_of[id(value)] = slot
         return slot
 
+    def traced(self, value: Any) -> bool:
+        """Whether a numpy value is one the trace follows (an argument, an operation's output)."""
+        return id(value) in self.slot_of
+
     def _constant(self, value: Any) -> tuple[str, int]:
         self.constants.append(value)
         return ("c", len(self.constants) - 1)

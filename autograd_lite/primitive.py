@@ -183,6 +183,28 @@ def _scalar(out: Any) -> Any:
     return np.asarray(out)[()]  # a Python number from an operator on Python numbers
 
 
+def _is_numpy_number(v: Any) -> bool:
+    """A numpy number, or a 0-d array of one, next to a Tensor: taken as the Python number it
+    holds, which numpy (as PyTorch) casts to the tensor's dtype, so that a float32 tensor stays
+    float32 (x / np.sqrt(2), x > np.float64(0.1), x * mask.sum()), where numpy would promote
+    it to the number's dtype. A float64 tensor computes the same numbers either way."""
+    return (isinstance(v, np.generic) or (v.__class__ is np.ndarray and v.ndim == 0)) and v.dtype.kind in "biuf"
+
+
+_KIND_EXAMPLE = {"b": False, "i": 0, "u": 0, "f": 0.0}
+
+
+def _weak(number: Any, other: Any) -> Any:
+    """A numpy number next to a tensor's values ``other``, as numpy takes a Python number there
+    (see _is_numpy_number): the Python number itself; or, for a value al.compile is tracing (a
+    sum computed in the function), the same cast by the table's astype, so that it stays traced."""
+    trace = tracer.here()
+    if trace is None or not trace.traced(number):
+        return number.item()
+    dtype = np.result_type(other, _KIND_EXAMPLE[number.dtype.kind])
+    return _traced_numpy(PRIMITIVES["astype"], (number,), (dtype, number.dtype)) if dtype != number.dtype else number
+
+
 def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
     """Name both shapes: nearly always the operands do not broadcast."""
     xs, ys = np.shape(x), np.shape(y)
@@ -287,6 +309,8 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             xd, px = x, None
             if xd.__class__ is list or xd.__class__ is tuple:  # the VJPs need an array's shape
                 xd = np.asarray(xd)
+            elif _is_numpy_number(xd):
+                x = xd = _weak(xd, y._data)
         elif tracer.active is None:
             return forward(x, y)  # numpy in, numpy out
         else:
@@ -303,6 +327,8 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             yd, py = y, None
             if cls is list or cls is tuple:
                 yd = np.asarray(yd)
+            elif _is_numpy_number(yd):
+                y = yd = _weak(yd, xd)
         try:
             out = forward(xd, yd)
         except ValueError as e:
@@ -374,6 +400,10 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
                 return _traced_numpy(prim, (condition, x, y), (), fn)
             return fn(condition, x, y)
         c = condition._data if tc else condition
+        if not tx and ty and _is_numpy_number(x):  # (with both numbers, their own dtypes decide)
+            x = _weak(x, y._data)
+        if not ty and tx and _is_numpy_number(y):
+            y = _weak(y, x._data)
         xd = x._data if tx else x
         yd = y._data if ty else y
         px = py = None

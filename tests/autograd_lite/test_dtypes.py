@@ -85,3 +85,45 @@ def test_the_raw_gradient_of_a_number_to_a_float32_power_stays_float32(shape):
     y = (2.0 ** (x * 1.0)).sum()
     ((leaf, g),) = backward_pass([(_start(y), _seed(y, None, False, "test"))])
     assert leaf is x and g.dtype == np.float32
+
+
+NUMPY_NUMBERS = {"np.float64": np.float64(0.1), "np.int64": np.int64(3), "0-d float64 array": np.array(0.1),
+                 "np.bool_": np.True_}
+
+
+@pytest.mark.parametrize("number", NUMPY_NUMBERS.values(), ids=NUMPY_NUMBERS.keys())
+def test_a_numpy_number_next_to_a_float32_tensor_keeps_it_float32(number):
+    """x / np.sqrt(2), x * mask.sum(), x > np.float64(0.1): numpy promotes to the number's dtype
+    (float64) and compares in it; PyTorch, as numpy with a Python number, keeps float32."""
+    data = np.array([0.1, 0.2, 3.0], np.float32)
+    x = Tensor(data, requires_grad=True)
+    results = {"mul": x * number, "rmul": number * x, "div": x / number, "pow": x ** number,
+               "maximum": al.maximum(x, number), "where": al.where(x > 0.15, x, number), "sub": number - x}
+    for name, y in results.items():
+        assert y.dtype == np.float32, name
+    value = number.item()
+    np.testing.assert_array_equal(results["mul"].data, data * value)
+    np.testing.assert_array_equal((x > number).data, data > value)  # compared in float32
+    results["div"].sum().backward()
+    assert x.grad.dtype == np.float32
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(data)
+    np.testing.assert_array_equal((x > number).data, (t > torch.tensor(number)).numpy())
+    np.testing.assert_array_equal(results["div"].data, (t / torch.tensor(number)).numpy())
+
+
+def test_a_traced_0d_value_next_to_a_float32_tensor_compiles_to_the_eager_dtype():
+    """Inside al.compile, a 0-d value computed from the data (a sum of a float64 argument) stays
+    traced while taking the place of a number: cast by the table's astype, not read into Python."""
+    def step(x, w):
+        total = al.ops.sum(w, None, False)  # a numpy float64, traced (w is a plain array argument)
+        return (x * total,)
+
+    compiled = al.compile(step, strict=True)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x, w = Tensor(rng.standard_normal(3).astype(np.float32)), rng.standard_normal(4)
+        (got,), (want,) = compiled(x, w), step(x, w)
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got.data, want.data)
+    assert compiled.programs
