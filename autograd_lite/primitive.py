@@ -243,6 +243,10 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     prim = Primitive(name, forward, (vjp,) if vjp is not None else (), 1, saves, label, ufunc, doc, into)
     save_inputs = prim.saves_inputs
     differentiable = vjp is not None
+    # exp, sqrt, tanh... of bool, int8 or uint8: numpy answers in float16 (uint8 200 -> sqrt
+    # 14.140625, exp inf), a dtype tensors do not take; they compute in float64, as of Python's ints
+    small_floats_of_ints = (isinstance(forward, np.ufunc) and forward.nin == 1 and "e->e" in forward.types
+                            and not any(t[0] in "?bBhHiIlLqQ" for t in forward.types))  # no loop for ints
 
     def result(x: Tensor, xd: Any, out: Any, params: tuple) -> Any:
         """The Tensor of ``out``, recorded in the graph when x needs a gradient (both forms below)."""
@@ -274,6 +278,11 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         if not isinstance(x, Tensor):
             return forward(x) if tracer.active is None else _traced_numpy(prim, (x,), ())
         xd = x._data
+        if small_floats_of_ints and xd.dtype.kind in "biu":  # (such a tensor never requires grad)
+            from .ops import astype  # (ops imports this module) the table's: a compiled step repeats it
+
+            x = astype(x, np.dtype(np.float64), xd.dtype)
+            xd = x._data
         return result(x, xd, forward(xd), ())
 
     fn = op_with_params if params else op

@@ -127,3 +127,19 @@ def test_a_traced_0d_value_next_to_a_float32_tensor_compiles_to_the_eager_dtype(
         assert got.dtype == want.dtype == np.float32
         np.testing.assert_array_equal(got.data, want.data)
     assert compiled.programs
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.int8, np.int16])
+@pytest.mark.parametrize("name", ["exp", "log1p", "sqrt", "tanh", "sin"])
+def test_float_functions_of_small_integer_tensors_answer_in_float64(name, dtype):
+    """numpy computes exp and sqrt of bool, int8 and uint8 in float16 (uint8 200 -> sqrt 14.140625,
+    exp inf) and of int16 in float32; a tensor does not take float16. As Python's ints: float64."""
+    data = np.array([0, 1, 100], dtype=dtype) if dtype is not np.bool_ else np.array([False, True, True])
+    got = getattr(Tensor(data), name)()
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got.data, getattr(np, name)(data.astype(np.float64)))
+    compiled = al.compile(lambda t: (getattr(t, name)(),))
+    for _ in range(3):
+        (replayed,) = compiled(Tensor(data))
+        assert replayed.dtype == np.float64 and replayed.data.tobytes() == got.data.tobytes()
+    assert compiled.programs
