@@ -659,7 +659,7 @@ class Program:
         """The operations to emit, numbered: those whose operands are all constants are folded
         (their traced output is their value on every call), and those whose output nothing
         uses (an operation, a gradient, the result) are left out; but not one that warns (see
-        :meth:`_warns`)."""
+        :meth:`_warns`), nor a check of values (primitive.checked)."""
         t = self.trace
         folded = set(names)
         kept = []
@@ -675,8 +675,8 @@ class Program:
         needed.update(_slots_in(tuple(ref for _, _, ref in t.events if ref is not None)))
         live = []
         for k, op in reversed(kept):
-            _, refs, prefs, slot = op
-            if slot in needed or self._warns(k, op):
+            prim, refs, prefs, slot = op
+            if slot in needed or prim.__class__ is _primitive.Check or self._warns(k, op):
                 needed.update(_slots_in((*refs, *prefs)))
                 live.append((k, op))
         return live[::-1]

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import ops
 from .ops import _axes, _data, detach, exp, greater_equal, isfinite, log, log1p, where
+from .primitive import checked
 from .registry import tensor_method
 from .tensor import Tensor, _make
 
@@ -188,7 +189,16 @@ def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean
     passes, giving a NaN loss, which training reports as divergence.
     """
     target = _target_like(pred, target, "bce")
-    p_data, t_data = np.asarray(_data(pred)), np.asarray(_data(target))
+    checked(_check_probabilities, _data(pred), _data(target))
+    eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
+    p = ops.clip(pred, eps, 1.0 - eps)
+    loss = -(target * log(p) + (1.0 - target) * log(1.0 - p))
+    return _reduce(loss, reduction, "bce")
+
+
+def _check_probabilities(pred: Any, target: Any) -> None:
+    """bce's predictions and targets in [0, 1] (see bce)."""
+    p_data, t_data = np.asarray(pred), np.asarray(target)
     outside = (p_data < 0) | (p_data > 1)
     if outside.any():
         at = tuple(int(i) for i in np.argwhere(outside)[0])
@@ -202,10 +212,6 @@ def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean
         raise ValueError(
             f"bce: targets must lie in [0, 1] (labels 0 and 1, or probabilities), got {t_data[at]:.6g} at index {at}"
         )
-    eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
-    p = ops.clip(pred, eps, 1.0 - eps)
-    loss = -(target * log(p) + (1.0 - target) * log(1.0 - p))
-    return _reduce(loss, reduction, "bce")
 
 
 @tensor_method("bce_with_logits", kind="composite", primitives=("greater_equal", "neg", "where", "exp", "log1p",
@@ -223,16 +229,22 @@ def bce_with_logits(logits: Any, target: Any, reduction: Reduction = "mean") -> 
 def _class_indices(indices: Any, num_classes: int, name: str) -> np.ndarray:
     """Class indices as an integer array, each checked to lie in 0..num_classes-1."""
     idx = np.asarray(_data(indices))
-    if idx.dtype.kind == "f":
-        if not np.all(idx == np.round(idx)):
-            raise ValueError(f"{name}: class indices must be whole numbers")
-        idx = ops.astype(idx, np.int64, idx.dtype)  # an operation, so that al.compile traces it
-    elif idx.dtype.kind not in "iu":
+    if idx.dtype.kind not in "fiu":
         raise TypeError(f"{name}: class indices must be integers, got dtype {idx.dtype}")
+    checked(_check_class_indices, idx, num_classes, name)
+    if idx.dtype.kind == "f":
+        idx = ops.astype(idx, np.int64, idx.dtype)  # an operation, so that al.compile traces it
+    return idx
+
+
+def _check_class_indices(idx: np.ndarray, num_classes: int, name: str) -> None:
+    """Whole numbers in 0..num_classes-1 (see _class_indices)."""
+    if idx.dtype.kind == "f" and not np.all(idx == np.round(idx)):
+        raise ValueError(f"{name}: class indices must be whole numbers")
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         bad = idx[(idx < 0) | (idx >= num_classes)].flat[0]
-        raise ValueError(f"{name}: class index {bad} is out of range for {num_classes} classes (0..{num_classes - 1})")
-    return idx
+        raise ValueError(f"{name}: class index {bad:g} is out of range for {num_classes} classes "
+                         f"(0..{num_classes - 1})")
 
 
 @tensor_method("one_hot", kind="other", is_method=False, differentiable=False)

@@ -505,6 +505,34 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
     return t
 
 
+class Check:
+    """A check of values that eager code makes on every call (class indices in range, probabilities
+    in [0, 1]), for :func:`checked`: what a compiled program runs in its place, in order."""
+
+    __slots__ = ("name", "label", "forward", "numpy_forward", "numpy_forward_min_size", "into", "ufunc")
+
+    def __init__(self, fn: Callable[..., None]) -> None:
+        self.name = fn.__name__
+        self.label = f"check {fn.__name__.strip('_')}"
+        self.forward = self.numpy_forward = fn
+        self.numpy_forward_min_size = 0
+        self.into = self.ufunc = None
+
+
+_CHECKS: dict[Callable[..., None], Check] = {}
+
+
+def checked(fn: Callable[..., None], *values: Any) -> None:
+    """Run ``fn(*values)``, which raises on bad values. While al.compile traces, it is recorded as
+    well, so that every replay runs it on its own call's values (a replay that skipped it gave a
+    loss where eager raised: a class index of -1 picked the last class)."""
+    fn(*values)
+    trace = tracer.here()
+    if trace is not None:
+        check = _CHECKS.get(fn) or _CHECKS.setdefault(fn, Check(fn))
+        trace.apply(check, values, (), _make(np.zeros(())))  # (a value of its own: the check returns None)
+
+
 class per_argument:
     """The VJPs of a variadic primitive (concatenate, stack): ``vjp(i, g, ans, *args)`` for argument i."""
 

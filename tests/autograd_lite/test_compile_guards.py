@@ -212,3 +212,38 @@ def test_parameters_passed_as_arguments_replay_one_program():
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g.data, w.data)
     assert len(compiled.programs) == 1
+
+
+CHECKED_CALLS = {
+    "cross_entropy class index": (lambda z, t: al.cross_entropy(z, t), np.array([0, 2]), np.array([0, -1])),
+    "cross_entropy float index": (lambda z, t: al.cross_entropy(z, t), np.array([0.0, 2.0]), np.array([0.0, 1.5])),
+    "one_hot class index": (lambda z, t: (z * al.one_hot(t, 3)).sum(), np.array([0, 2]), np.array([3, 0])),
+    "bce target": (lambda z, t: al.bce(al.sigmoid(z[:, 0]), t), np.array([0.0, 1.0]), np.array([2.0, 0.0])),
+}
+
+
+@pytest.mark.parametrize("name", CHECKED_CALLS)
+def test_a_replay_checks_the_values_eager_checks(name):
+    """Class indices in range, probabilities in [0, 1]: eager checks them on every call in
+    Python, which a replay skipped (a class index of -1 picked the last class, silently)."""
+    loss_fn, good, bad = CHECKED_CALLS[name]
+    W = Tensor(np.eye(3), requires_grad=True)
+
+    def step(x, t):
+        loss = loss_fn(x @ W, t)
+        loss.backward()
+        return loss
+
+    compiled = al.compile(step, strict=True)
+    x = Tensor(np.arange(6.0).reshape(2, 3) / 6.0)
+    for _ in range(3):
+        W.grad = None
+        compiled(x, good)
+    assert compiled.programs
+    with pytest.raises(ValueError) as eager:
+        step(x, bad)
+    W.grad = None
+    with pytest.raises(ValueError) as replay:
+        compiled(x, bad)
+    assert str(replay.value) == str(eager.value)
+    assert W.grad is None  # raised before the backward, as eager
