@@ -420,7 +420,7 @@ def _slots_in(refs: tuple) -> list[int]:
         if ref is None:  # a None in the function's result (al.grad's for an unused input)
             continue
         kind, value = ref
-        if kind == "v":
+        if kind in ("v", "o"):  # ("o": an argument or captured tensor returned as itself)
             out.append(value)
         elif kind in ("t", "l"):
             out.extend(_slots_in(value))
@@ -607,7 +607,9 @@ class Program:
             lines.append(f"    {'    ' if block is not None else ''}{line}")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
-        lines.append(f"    return {_result_source(result, names) if result else 'None'}")
+        owners = {slot: f"args[{index}]" for index, slot, is_tensor in t.args if is_tensor}
+        owners.update({slot: f"L{k}" for k, (_, slot) in enumerate(t.leaves) if slot not in self.made_inside})
+        lines.append(f"    return {_result_source(result, names, owners) if result else 'None'}")
         source = "\n".join(lines) + "\n"
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
@@ -785,7 +787,10 @@ def _template(trace: Trace, result: Any) -> Any:
         if result._node is not None and not result._node.freed:
             raise _Uncompilable("it returns a tensor whose graph is still there (a replay returns values only: "
                                 "call backward() inside the function)")
-        return trace.ref(result)
+        ref = trace.ref(result)
+        if ref[0] == "v" and trace.owner.get(ref[1]) is result:  # an argument or a captured tensor itself
+            return ("o", ref[1])
+        return ref
     if isinstance(result, (tuple, list)):
         return ("t" if isinstance(result, tuple) else "l", tuple(_template(trace, r) for r in result))
     raise _Uncompilable(f"it returns a {type(result).__name__}; a compiled function returns Tensors "
@@ -797,15 +802,20 @@ def _fresh(value: Any) -> Any:
     return value.copy(order="K") if value.__class__ is np.ndarray else value  # in its memory order, as eager
 
 
-def _result_source(template: Any, names: dict[int, str]) -> str:
-    """The expression that builds the function's result (Tensors, tuples and lists of them, None)."""
+def _result_source(template: Any, names: dict[int, str], owners: dict[int, str]) -> str:
+    """The expression that builds the function's result (Tensors, tuples and lists of them, None);
+    an argument or a captured tensor returned is that object (``owners``: slot -> its expression)."""
     if template is None:
         return "None"
+    if template[0] == "o":
+        if template[1] in owners:
+            return owners[template[1]]
+        template = ("v", template[1])  # a tensor made inside the function: a new one each call
     if template[0] == "c" or (template[0] == "v" and template[1] in names):  # constant or folded
         return f"_make(_fresh({_source_of(template, names)}))"
     if template[0] == "v":
         return f"_make({_source_of(template, names)})"
-    parts = ", ".join(_result_source(t, names) for t in template[1])
+    parts = ", ".join(_result_source(t, names, owners) for t in template[1])
     if template[0] == "t":
         return f"({parts},)" if len(template[1]) == 1 else f"({parts})"
     return f"[{parts}]"

@@ -247,3 +247,21 @@ def test_a_replay_checks_the_values_eager_checks(name):
         compiled(x, bad)
     assert str(replay.value) == str(eager.value)
     assert W.grad is None  # raised before the backward, as eager
+
+
+def test_an_argument_or_a_parameter_returned_is_that_tensor():
+    """Eager returns the objects themselves; a replay returned new tensors without grad."""
+    W = Tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        loss = (W * x).sum()
+        loss.backward()
+        return loss, W, x
+
+    compiled = al.compile(step)
+    for k in range(4):
+        x = Tensor([1.0, float(k)], requires_grad=True)
+        loss, w, same_x = compiled(x)
+        assert w is W and same_x is x and w.requires_grad
+        np.testing.assert_array_equal(x.grad.data, W.data)
+    assert compiled.programs
