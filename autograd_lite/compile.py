@@ -27,10 +27,18 @@ Python source, one numpy call per operation, and later calls run that:
   of a 0-d array makes a numpy number) is traced as a copy of it (an ``astype``), not frozen;
 * arguments and parameters are read on every call (``p._data``), so optimizer updates are seen;
 * leaf gradients are accumulated into ``.grad`` exactly as ``backward()`` does;
-* results come back as Tensors without a graph (do the backward inside the function).
+* results come back as Tensors without a graph (do the backward inside the function); an
+  argument or a captured tensor returned is that tensor;
+* the checks eager code makes of values in Python (``primitive.checked``: class indices in
+  range, bce's probabilities in [0, 1]) run on every call, in their place.
 
 Guards, as ``jax.jit`` and ``torch.compile`` have: a signature never seen traces again (a last,
-smaller batch), and so does a parameter whose shape, dtype or memory layout changed. Nothing is replayed that
+smaller batch; grad mode is part of the signature), and so does a parameter whose shape, dtype or
+memory layout changed, or a captured tensor that shared a parameter's or an argument's array in
+both traces (``W0 = W.detach()``) and no longer does. A parameter passed as an argument, the same
+object in both traces, is keyed by identity from then on: the trace cannot tell it from the same
+tensor used from outside (``dist(W)`` with ``W`` in the body), so another tensor in its place
+traces a program of its own. Nothing is replayed that
 the trace cannot vouch for; the function runs eagerly, with a warning naming the reason and the
 line (or :class:`NotCompilable` with ``strict=True``), when it:
 
@@ -39,6 +47,8 @@ line (or :class:`NotCompilable` with ``strict=True``), when it:
 * draws random numbers with numpy's global generator;
 * gives two traces that differ (a value computed outside the traced operations, from the inputs
   or from random draws, shows up as a constant that changed);
+* indexes with a boolean mask that can change between calls (``x[mask]``: the result's shape
+  depends on the mask's values; ``al.where(mask, x, 0.0)`` compiles);
 * returns a tensor whose graph is still alive (its backward would have nothing to go through),
   uses ``create_graph``, ``retain_grad()``, or changes a buffer in place (an optimizer step):
   step the optimizer outside the compiled function.
