@@ -18,6 +18,7 @@ return numpy values).
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Literal
 
 import numpy as np
@@ -51,7 +52,8 @@ def _neg_abs(x: Any, nonneg: Any) -> Any:
     """-|x| as x times the sign of each side: -1 where x >= 0, 1 elsewhere (a constant of x's
     dtype, computed from x). At 0 the slope is the x >= 0 side's (-1), where abs's would be 0;
     away from 0 the two are the same function, and every higher derivative is 0."""
-    one = _data(x).dtype.type(1)
+    dtype = _data(x).dtype
+    one = dtype.type(1) if dtype.kind == "f" else 1.0  # (a bool has no -1; an integer becomes float64)
     return x * where(nonneg, -one, one)
 
 
@@ -252,6 +254,12 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarr
     """Class indices of any shape as one-hot rows: shape ``indices.shape + (num_classes,)``.
     (Each index compared with 0..num_classes-1 by the table's operations, so that al.compile
     traces it.)"""
+    try:
+        num_classes = operator.index(num_classes)
+    except TypeError:
+        raise TypeError(f"one_hot: num_classes must be a whole number, got {num_classes!r}") from None
+    if num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be at least 1, got {num_classes}")
     idx = _class_indices(indices, num_classes, "one_hot")
     hits = ops.equal(ops.expand_dims(idx, -1), np.arange(num_classes))
     return ops.astype(hits, np.dtype(dtype), hits.dtype)

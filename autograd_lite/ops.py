@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import apply, binary, conditional, nary, per_argument, tracer, unary
+from .primitive import apply, binary, conditional, kind, nary, per_argument, tracer, unary
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -740,6 +740,9 @@ def _in_place(op: Any, what: str) -> Any:
     ufunc = op.prim.ufunc
 
     def method(self: Tensor, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, list, tuple)):  # (bool is an int)
+            raise TypeError(f"{what}: cannot compute with operands of types {kind(self)} and {kind(other)}")
+
         def write() -> None:  # straight into the buffer, as numpy's -= does
             ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data, casting="same_kind")
 
@@ -788,6 +791,9 @@ def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = Non
     _no_out("clip", out)
     if min is None and max is None:
         raise ValueError("clip: give min, max or both")
+    for bound in (min, max):
+        if not (bound is None or isinstance(bound, (Tensor, np.ndarray, np.generic, int, float))):
+            raise TypeError(f"clip: the bounds must be numbers or tensors, got {bound!r}")
     if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
         return clip(self, _data(min), _data(max))
     y = self
@@ -889,9 +895,11 @@ def _reshape_method(self: Tensor, *shape: Any, order: str = "C") -> Tensor:
         raise ValueError("reshape: only order='C' is supported")
     shape = _shape_arg(shape)
     try:
-        target = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
+        target = tuple(operator.index(s) for s in shape)
+    except TypeError:
         raise TypeError(f"reshape: the shape must be integers, got {shape}") from None
+    if builtins.min(target, default=0) < -1 or target.count(-1) > 1:
+        raise ValueError(f"reshape: invalid shape {target}: sizes of 0 or more, and at most one -1 (the size left)")
     return reshape(self, target)
 
 

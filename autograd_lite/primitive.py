@@ -436,6 +436,8 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
             raise TypeError(f"{name}: cannot compute with operands of types "
                             f"{kind(condition)}, {kind(x)} and {kind(y)}") from None
         out = _scalar(out)
+        if out.dtype.kind not in "biuf":  # np.where(c, x, "a") makes strings
+            raise TypeError(f"{name}: cannot compute with operands of types {kind(condition)}, {kind(x)} and {kind(y)}")
         if (px is None and py is None) or (_off.count and not _mode.enabled):
             t = _make(out)
         else:

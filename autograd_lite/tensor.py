@@ -459,8 +459,17 @@ class Tensor:
 
     def fill_(self, value: float) -> Tensor:
         """Set every element to ``value``, in place. On a tensor in a graph the change is
-        recorded (its old values get gradient 0), as PyTorch's FillBackward."""
-        return self.copy_(np.full(self.shape, value, dtype=self.dtype))
+        recorded (its old values get gradient 0), as PyTorch's FillBackward; a 0-d Tensor value
+        that requires grad gets the gradient of every element, as in PyTorch."""
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise ValueError(f"fill_: the value must be a number or a 0-d tensor, got shape {value.shape}")
+            return self.copy_(value)
+        try:
+            filled = np.full(self.shape, value, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"fill_: the value must be a number, got {value!r}") from None
+        return self.copy_(filled)
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src``'s values (broadcast to this shape) into this tensor, in place; recorded

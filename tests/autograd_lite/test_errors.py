@@ -84,3 +84,41 @@ def test_arguments_of_the_wrong_kind_are_named():
         with pytest.raises(kind, match=message):
             call()
     assert x.to("cpu") is x  # PyTorch code's device move: everything is on the CPU here
+
+
+BAD_INPUTS = {
+    "reshape by a float": (lambda x: x.reshape(2.0, 3), TypeError, "reshape: the shape must be integers"),
+    "reshape by -2": (lambda x: x.reshape(-2, 3), ValueError, r"reshape: invalid shape \(-2, 3\)"),
+    "one_hot of 2.5 classes": (lambda x: al.one_hot(np.array([0, 1]), 2.5), TypeError, "num_classes must be a whole"),
+    "one_hot of 0 classes": (lambda x: al.one_hot(np.array([], int), 0), ValueError, "num_classes must be at least 1"),
+    "where with a string": (lambda x: al.where(x > 1.0, x, "a"), TypeError, "where: cannot compute with operands"),
+    "clip to a string": (lambda x: x.clip("a", 1.0), TypeError, "clip: the bounds must be numbers or tensors"),
+    "fill_ with a string": (lambda x: x.fill_("a"), TypeError, "fill_: the value must be a number"),
+    "+= None": (lambda x: x.__iadd__(None), TypeError, r"\+=: cannot compute with operands of types Tensor"),
+    "*= a string": (lambda x: x.__imul__("a"), TypeError, r"\*=: cannot compute with operands of types Tensor"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_is_named_where_it_was_given(case):
+    """Each was accepted (a string tensor with a gradient, 3 columns for 2.5 classes, -2 read as
+    -1) or raised numpy's own words from inside it."""
+    call, error, message = BAD_INPUTS[case]
+    with pytest.raises(error, match=message):
+        call(Tensor(np.arange(6.0)))
+
+
+def test_fill_with_a_0d_tensor_that_requires_grad_gives_it_the_gradient():
+    v = Tensor(2.0, requires_grad=True)
+    h = Tensor([1.0, 2.0, 3.0], requires_grad=True) * 1.0
+    h.fill_(v)
+    (h * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert v.grad.item() == 6.0  # as torch's fill_ with a tensor value
+
+
+@pytest.mark.parametrize("data", [np.array([True, False]), np.array([1, -2], np.int8)], ids=["bool", "int8"])
+def test_sigmoid_and_softplus_of_integer_tensors(data):
+    """A bool tensor raised numpy's 'boolean negative is not supported' from inside sigmoid."""
+    x = data.astype(np.float64)
+    np.testing.assert_allclose(Tensor(data).sigmoid().data, 1 / (1 + np.exp(-x)), rtol=1e-15)
+    np.testing.assert_allclose(Tensor(data).softplus().data, np.log1p(np.exp(x)), rtol=1e-15)
