@@ -392,13 +392,6 @@ class Tensor:
             isinstance(o, Tensor) and o.requires_grad for o in operands))
         overwritten = False  # did the old buffer, which a graph may have saved, change?
         if recording:  # rebase onto the new node; the old values stay with the old graph
-            if old_node is not None and self._data.__class__ is np.ndarray and self._data.base is not None:
-                raise RuntimeError(
-                    f"{what}: this tensor is a view of another one's values (indexing, reshape, .T); a "
-                    "recorded in-place change gives it values of its own and would not reach the tensor it "
-                    "views, as it does in PyTorch: change that tensor itself (h[0, 1] = 7, not h[0][1] = 7), "
-                    "or compute a new tensor"
-                )
             result = self._checked(compute(), what)
             if result.dtype != dtype:
                 if not np.can_cast(result.dtype, dtype, "same_kind"):
