@@ -35,10 +35,7 @@ Python source, one numpy call per operation, and later calls run that:
 Guards, as ``jax.jit`` and ``torch.compile`` have: a signature never seen traces again (a last,
 smaller batch; grad mode is part of the signature), and so does a parameter whose shape, dtype or
 memory layout changed, or a captured tensor that shared a parameter's or an argument's array in
-both traces (``W0 = W.detach()``) and no longer does. A parameter passed as an argument, the same
-object in both traces, is keyed by identity from then on: the trace cannot tell it from the same
-tensor used from outside (``dist(W)`` with ``W`` in the body), so another tensor in its place
-traces a program of its own. Nothing is replayed that
+both traces (``W0 = W.detach()``) and no longer does. Nothing is replayed that
 the trace cannot vouch for; the function runs eagerly, with a warning naming the reason and the
 line (or :class:`NotCompilable` with ``strict=True``), when it:
 
@@ -53,7 +50,11 @@ line (or :class:`NotCompilable` with ``strict=True``), when it:
   uses ``create_graph``, ``retain_grad()``, or changes a buffer in place (an optimizer step):
   step the optimizer outside the compiled function.
 
-What cannot be seen: Python side effects (they happen only while tracing), changes of the
+What cannot be seen: the two uses of one tensor that the function both takes as an argument
+and uses from outside (``dist(W)`` with ``W`` in its body, traced twice, then ``dist(V)``: the
+replay reads both from the argument; keying such arguments by identity made common loops, which
+wrap their parameters anew each epoch, compile a program per epoch), Python side effects (they
+happen only while tracing), changes of the
 code path that do not change the traced operations' inputs (a new layer added to the model
 after compiling: call ``step.reset()``), and numpy's own operations on an array argument:
 a view of it (``xb.T``, ``xb[:, 0]``) makes the function run eagerly, with a warning, but a new
@@ -430,8 +431,10 @@ def _slots_in(refs: tuple) -> list[int]:
         if ref is None:  # a None in the function's result (al.grad's for an unused input)
             continue
         kind, value = ref
-        if kind in ("v", "o"):  # ("o": an argument or captured tensor returned as itself)
+        if kind == "v":
             out.append(value)
+        elif kind == "o":  # an argument or captured tensor returned as itself: (slot, its expression)
+            out.append(value[0])
         elif kind in ("t", "l"):
             out.extend(_slots_in(value))
     return out
@@ -617,9 +620,7 @@ class Program:
             lines.append(f"    {'    ' if block is not None else ''}{line}")
         lines.extend(self._gradient_lines(names))
         result = self.result_template
-        owners = {slot: f"args[{index}]" for index, slot, is_tensor in t.args if is_tensor}
-        owners.update({slot: f"L{k}" for k, (_, slot) in enumerate(t.leaves) if slot not in self.made_inside})
-        lines.append(f"    return {_result_source(result, names, owners) if result else 'None'}")
+        lines.append(f"    return {_result_source(result, names) if result else 'None'}")
         source = "\n".join(lines) + "\n"
         code = builtins.compile(source, "<al.compile>", "exec")
         exec(code, namespace)  # noqa: S102  (our own generated source)
@@ -798,8 +799,14 @@ def _template(trace: Trace, result: Any) -> Any:
             raise _Uncompilable("it returns a tensor whose graph is still there (a replay returns values only: "
                                 "call backward() inside the function)")
         ref = trace.ref(result)
-        if ref[0] == "v" and trace.owner.get(ref[1]) is result:  # an argument or a captured tensor itself
-            return ("o", ref[1])
+        if ref[0] == "v":  # an argument or a captured tensor returned as itself (by identity: f(a, a) is ambiguous)
+            at = [i for i, a in enumerate(trace.arg_objects) if a is result]
+            if len(at) == 1:
+                return ("o", (ref[1], f"args[{at[0]}]"))
+            if not at:
+                at = [k for k, (leaf, _) in enumerate(trace.leaves) if leaf is result]
+                if at:
+                    return ("o", (ref[1], f"L{at[0]}"))
         return ref
     if isinstance(result, (tuple, list)):
         return ("t" if isinstance(result, tuple) else "l", tuple(_template(trace, r) for r in result))
@@ -812,20 +819,21 @@ def _fresh(value: Any) -> Any:
     return value.copy(order="K") if value.__class__ is np.ndarray else value  # in its memory order, as eager
 
 
-def _result_source(template: Any, names: dict[int, str], owners: dict[int, str]) -> str:
+def _result_source(template: Any, names: dict[int, str]) -> str:
     """The expression that builds the function's result (Tensors, tuples and lists of them, None);
-    an argument or a captured tensor returned is that object (``owners``: slot -> its expression)."""
+    an argument or a captured tensor returned is that object."""
     if template is None:
         return "None"
     if template[0] == "o":
-        if template[1] in owners:
-            return owners[template[1]]
-        template = ("v", template[1])  # a tensor made inside the function: a new one each call
+        slot, source = template[1]
+        if slot not in names:
+            return source
+        template = ("v", slot)  # a tensor made inside the function: a new one each call
     if template[0] == "c" or (template[0] == "v" and template[1] in names):  # constant or folded
         return f"_make(_fresh({_source_of(template, names)}))"
     if template[0] == "v":
         return f"_make({_source_of(template, names)})"
-    parts = ", ".join(_result_source(t, names, owners) for t in template[1])
+    parts = ", ".join(_result_source(t, names) for t in template[1])
     if template[0] == "t":
         return f"({parts},)" if len(template[1]) == 1 else f"({parts})"
     return f"[{parts}]"
@@ -897,8 +905,6 @@ class CompiledFunction:
         self.programs: dict[tuple, Program] = {}
         self._first: dict[tuple, Trace] = {}
         self._eager: dict[tuple, str] = {}
-        self._pins: tuple[int, ...] = ()  # argument positions keyed by identity (see _trace) ...
-        self._pinned: Callable[[tuple], tuple] | None = None  # ... and a function giving them as a tuple
         functools.update_wrapper(self, fn)
 
     def reset(self) -> None:
@@ -906,21 +912,15 @@ class CompiledFunction:
         self.programs.clear()
         self._first.clear()
         self._eager.clear()
-        self._pins, self._pinned = (), None
 
     def _signature(self, args: tuple, kwargs: dict) -> tuple:
         """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
         array arguments (and whether a Tensor requires grad, which share values), the values of
-        the others, whether grad mode is on, and the identity of the arguments at pinned positions."""
+        the others, and whether grad mode is on."""
         if kwargs:
             raise TypeError("a compiled function takes positional arguments only")
         # grad mode too: under no_grad() the same function records nothing, so it traces another program
-        if self._pinned is None:
-            return (_signature(args), _mode.enabled)
-        try:
-            return (_signature(args), _mode.enabled, *map(id, self._pinned(args)))
-        except IndexError:  # fewer arguments than a pinned position: another signature anyway
-            return (_signature(args), _mode.enabled)
+        return (_signature(args), _mode.enabled)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -981,17 +981,6 @@ class CompiledFunction:
             self._give_up(key, difference + " (a value computed outside the traced operations, from the inputs or "
                           "from random draws, shows up as a constant)")
             return result
-        # A parameter passed as an argument, the same object in both traces, may be one the function
-        # also uses from outside (step(W) with W in its body): the trace cannot tell the two uses
-        # apart, and a replay would read the argument for both. Such a position is keyed by identity
-        # from now on: another tensor there traces a program of its own. (Data is passed as new
-        # tensors each call, or does not require grad: not keyed.)
-        same = {i for i, (a, b) in enumerate(zip(first.arg_objects, trace.arg_objects))
-                if a is b and isinstance(a, Tensor) and a.requires_grad}
-        if not same <= set(self._pins):
-            self._pins = tuple(sorted(same | set(self._pins)))
-            self._pinned = operator.itemgetter(*self._pins, self._pins[0])  # (two at least: always a tuple)
-            key = self._signature(args, {})
         try:
             self.programs[key] = Program(trace, result, first)
         except _Uncompilable as e:
