@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import apply, binary, conditional, kind, nary, per_argument, tracer, unary
+from .primitive import _is_numpy_number, _weak, apply, binary, conditional, kind, nary, per_argument, tracer, unary
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -795,13 +795,16 @@ def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = Non
         if not (bound is None or isinstance(bound, (Tensor, np.ndarray, np.generic, int, float))):
             raise TypeError(f"clip: the bounds must be numbers or tensors, got {bound!r}")
     if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
-        return clip(self, _data(min), _data(max))
+        lo, hi = _data(min), _data(max)
+        if self.dtype.kind == "f":  # a 0-d bound is a number to a float tensor, as in the operators
+            lo, hi = (_weak(b, self._data) if _is_numpy_number(b) else b for b in (lo, hi))
+        return clip(self, lo, hi)
     y = self
     for bound, outside in ((min, less), (max, greater)):
         if bound is not None:
             if isinstance(bound, Tensor) and bound.ndim == 0 and bound.dtype != y.dtype and y.dtype.kind == "f":
                 bound = astype(bound, y.dtype, bound.dtype)
-            y = where(outside(y, bound), bound, y)
+            y = where(logical_or(outside(y, bound), isnan(bound)), bound, y)  # a nan bound gives nan, as numpy's
     return y
 
 

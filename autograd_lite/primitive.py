@@ -184,10 +184,12 @@ def _scalar(out: Any) -> Any:
 
 
 def _is_numpy_number(v: Any) -> bool:
-    """A numpy number, or a 0-d array of one, next to a Tensor: taken as the Python number it
-    holds, which numpy (as PyTorch) casts to the tensor's dtype, so that a float32 tensor stays
-    float32 (x / np.sqrt(2), x > np.float64(0.1), x * mask.sum()), where numpy would promote
-    it to the number's dtype. A float64 tensor computes the same numbers either way."""
+    """A numpy number, or a 0-d array of one, next to a floating-point Tensor: taken as the Python
+    number it holds, which numpy (as PyTorch) casts to the tensor's dtype, so that a float32
+    tensor stays float32 (x / np.sqrt(2), x > np.float64(0.1), x * mask.sum()), where numpy would
+    promote it to the number's dtype. A float64 tensor computes the same numbers either way.
+    Next to an integer tensor numpy's rules stay (int8 + np.int64(300) is int64 301, where a
+    Python 300 would not fit)."""
     return (isinstance(v, np.generic) or (v.__class__ is np.ndarray and v.ndim == 0)) and v.dtype.kind in "biuf"
 
 
@@ -318,7 +320,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             xd, px = x, None
             if xd.__class__ is list or xd.__class__ is tuple:  # the VJPs need an array's shape
                 xd = np.asarray(xd)
-            elif _is_numpy_number(xd):
+            elif _is_numpy_number(xd) and y._data.dtype.kind == "f":
                 x = xd = _weak(xd, y._data)
         elif tracer.active is None:
             return forward(x, y)  # numpy in, numpy out
@@ -336,7 +338,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             yd, py = y, None
             if cls is list or cls is tuple:
                 yd = np.asarray(yd)
-            elif _is_numpy_number(yd):
+            elif _is_numpy_number(yd) and xd.dtype.kind == "f":
                 y = yd = _weak(yd, xd)
         try:
             out = forward(xd, yd)
@@ -409,9 +411,9 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
                 return _traced_numpy(prim, (condition, x, y), (), fn)
             return fn(condition, x, y)
         c = condition._data if tc else condition
-        if not tx and ty and _is_numpy_number(x):  # (with both numbers, their own dtypes decide)
+        if not tx and ty and _is_numpy_number(x) and y._data.dtype.kind == "f":  # (see _is_numpy_number)
             x = _weak(x, y._data)
-        if not ty and tx and _is_numpy_number(y):
+        if not ty and tx and _is_numpy_number(y) and x._data.dtype.kind == "f":
             y = _weak(y, x._data)
         xd = x._data if tx else x
         yd = y._data if ty else y

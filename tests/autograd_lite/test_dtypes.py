@@ -143,3 +143,16 @@ def test_float_functions_of_small_integer_tensors_answer_in_float64(name, dtype)
         (replayed,) = compiled(Tensor(data))
         assert replayed.dtype == np.float64 and replayed.data.tobytes() == got.data.tobytes()
     assert compiled.programs
+
+
+def test_a_numpy_number_next_to_an_integer_tensor_keeps_numpys_rules():
+    """Taken as a Python number, np.int64(300) does not fit an int8 tensor (OverflowError), and
+    al.where(c, int8, np.int64(300)) gave 44; numpy's promotion stays for integer tensors."""
+    i8 = Tensor(np.array([1, 2], np.int8))
+    assert (i8 + np.int64(300)).data.tolist() == [301, 302] and (np.int64(300) + i8).dtype == np.int64
+    assert al.where(i8 > 1, i8, np.int64(300)).data.tolist() == [300, 2]
+    counts = Tensor(np.array([1, 2, 3], np.uint8))
+    compiled = al.compile(lambda c, k: ((c > k).astype(np.float64).sum(),))
+    for k in (0, 1, 300, -1):
+        (got,) = compiled(counts, np.array(k))
+        assert got.item() == float((np.array([1, 2, 3]) > k).sum())

@@ -286,3 +286,14 @@ def test_clip_with_a_0d_tensor_bound_keeps_float32():
     x = Tensor(np.array([1.0, 2.0, 3.0], np.float32), requires_grad=True)
     y = x.clamp(min=Tensor(1.5, requires_grad=True))
     assert y.dtype == np.float32 and y.data.tolist() == [1.5, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_clip_by_a_tensor_does_not_depend_on_whether_the_bound_requires_grad(requires_grad):
+    """A 0-d float64 bound of a float32 tensor gave float64 without grad and float32 with it;
+    a nan bound gave nan without grad (as numpy and torch) and no change with it."""
+    x = Tensor(np.array([0.5, 1.0, 3.0], np.float32), requires_grad=True)
+    y = x.clamp(min=Tensor(1.5, requires_grad=requires_grad))
+    assert y.dtype == np.float32 and y.data.tolist() == [1.5, 1.5, 3.0]
+    z = Tensor([0.5, 1.0]).clip(Tensor(np.nan, requires_grad=requires_grad), 1.0)
+    assert np.isnan(z.data).all()
