@@ -96,32 +96,46 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     )
 
 
-#: numpy functions that read only a Tensor's shape: no values, no gradient to lose
-_SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
+def _tensors_in(values: Any) -> Any:
+    """The Tensors among numpy's arguments or in its result, in lists, tuples and dicts too."""
+    if isinstance(values, Tensor):
+        yield values
+    elif isinstance(values, (list, tuple)):
+        for v in values:
+            yield from _tensors_in(v)
+    elif isinstance(values, dict):
+        for v in values.values():
+            yield from _tensors_in(v)
+
+
+def _float_values_in(result: Any) -> bool:
+    """Whether numpy's result holds computed floating-point values (not a shape, a count, indices
+    or a truth value, which carry no gradient)."""
+    if isinstance(result, (np.ndarray, np.generic)):
+        return result.dtype.kind in "fc"
+    if isinstance(result, (list, tuple)):
+        return any(_float_values_in(r) for r in result)
+    return isinstance(result, float)
 
 
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    """numpy's dispatch of its other functions (np.dot, np.where, np.concatenate...): they compute
-    with the values, as before, except on a tensor that requires grad while grad mode is on, where
-    numpy's result would leave the graph and the gradient would be lost without a word (PyTorch
-    will not hand numpy such a tensor): that is refused, naming what to use instead."""
-    flat = [*args, *kwargs.values()]
-    flat += [v for item in flat if isinstance(item, (list, tuple)) for v in item]
-    if func not in _SHAPE_ONLY and _mode.enabled and any(isinstance(v, Tensor) and v.requires_grad for v in flat):
+    """numpy's dispatch of its other functions: they run as they would without it (np.mean(t) and
+    np.reshape(t, s) call the Tensor's own methods and keep the graph; np.dot(t, t) computes with
+    the values), but a result that left the graph while a tensor among the arguments requires grad
+    in grad mode is refused, naming what to use instead: its gradient would be lost without a word
+    (PyTorch will not hand numpy such a tensor)."""
+    implementation = getattr(func, "_implementation", None)
+    if implementation is None:  # (numpy's own functions have one; anything else: the values)
+        return func(*[np.asarray(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
+    result = implementation(*args, **kwargs)
+    if (_mode.enabled and _float_values_in(result) and not any(True for _ in _tensors_in(result))
+            and any(t.requires_grad for t in _tensors_in((args, kwargs)))):
         raise TypeError(
-            f"np.{func.__name__} on a Tensor that requires grad: numpy computes with its values and the "
-            "gradient is lost; use the al. functions and Tensor methods (al.matmul, al.where, "
+            f"np.{func.__name__} on a Tensor that requires grad: numpy computed with its values and the "
+            "gradient would be lost; use the al. functions and Tensor methods (al.matmul, al.where, "
             "al.concatenate...), or t.detach() / t.numpy() for the values"
         )
-
-    def values(v: Any) -> Any:
-        if isinstance(v, Tensor):
-            return np.asarray(v)
-        if isinstance(v, (list, tuple)) and any(isinstance(item, Tensor) for item in v):
-            return type(v)(np.asarray(item) if isinstance(item, Tensor) else item for item in v)
-        return v
-
-    return func(*(values(a) for a in args), **{k: values(v) for k, v in kwargs.items()})
+    return result
 
 
 def attach() -> dict[str, Callable[..., Any]]:

@@ -874,10 +874,15 @@ def test_excluded_protocols():
     # __array_function__: np.dot(t, t) computed with t's values and dropped its gradient (as
     # np.where, np.concatenate, np.einsum, np.linalg.norm): refused in grad mode, as torch refuses
     for call in (lambda: np.dot(t, t), lambda: np.where(t > 1.0, t, 0.0), lambda: np.concatenate([t, t]),
-                 lambda: np.einsum("i,i", t, t), lambda: np.linalg.norm(t)):
+                 lambda: np.einsum("i,i", t, t), lambda: np.linalg.norm(t), lambda: np.block([[t, t]])):
         with pytest.raises(TypeError, match="requires grad"):
             call()
-    assert np.shape(t) == (2,) and np.ndim(t) == 1  # shapes only: no gradient to lose
+    assert np.shape(t) == (2,) and np.ndim(t) == 1 and np.allclose(t, t)  # no values with a gradient
+    # numpy's functions that call the tensor's own methods keep the graph, as before
+    m = np.mean(t ** 2)
+    assert isinstance(m, Tensor) and isinstance(np.reshape(t, (2, 1)), Tensor)
+    m.backward()
+    assert t.grad.tolist() == [1.0, 2.0]
     with al.no_grad():  # values only, as asked
         assert np.dot(t, t) == 5.0
     assert np.dot(t.detach(), t.detach()) == 5.0
