@@ -108,34 +108,33 @@ def _tensors_in(values: Any) -> Any:
             yield from _tensors_in(v)
 
 
-def _float_values_in(result: Any) -> bool:
-    """Whether numpy's result holds computed floating-point values (not a shape, a count, indices
-    or a truth value, which carry no gradient)."""
-    if isinstance(result, (np.ndarray, np.generic)):
-        return result.dtype.kind in "fc"
-    if isinstance(result, (list, tuple)):
-        return any(_float_values_in(r) for r in result)
-    return isinstance(result, float)
+#: numpy's math that has an al. counterpart (or a composition of its operations) and computes with
+#: a tensor's values: on one that requires grad, in grad mode, the gradient would be lost. (numpy's
+#: other functions run as they did: np.mean(t) calls t.mean(); np.zeros_like(t), np.histogram(t)
+#: and matplotlib's plotting want the values.)
+_DROPS_GRADIENT = frozenset({
+    np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross, np.trace,
+    np.where, np.concatenate, np.stack, np.vstack, np.hstack, np.dstack, np.column_stack, np.block,
+    np.linalg.norm, np.diff, np.average, np.median, np.percentile, np.quantile, np.convolve,
+})
 
 
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     """numpy's dispatch of its other functions: they run as they would without it (np.mean(t) and
     np.reshape(t, s) call the Tensor's own methods and keep the graph; np.dot(t, t) computes with
-    the values), but a result that left the graph while a tensor among the arguments requires grad
-    in grad mode is refused, naming what to use instead: its gradient would be lost without a word
-    (PyTorch will not hand numpy such a tensor)."""
+    the values), but numpy's math (_DROPS_GRADIENT) on a tensor that requires grad, in grad mode,
+    is refused before it runs, naming what to use instead: the gradient would be lost without a
+    word (PyTorch will not hand numpy such a tensor)."""
     implementation = getattr(func, "_implementation", None)
     if implementation is None:  # (numpy's own functions have one; anything else: the values)
         return func(*[np.asarray(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
-    result = implementation(*args, **kwargs)
-    if (_mode.enabled and _float_values_in(result) and not any(True for _ in _tensors_in(result))
-            and any(t.requires_grad for t in _tensors_in((args, kwargs)))):
+    if func in _DROPS_GRADIENT and _mode.enabled and any(t.requires_grad for t in _tensors_in((args, kwargs))):
         raise TypeError(
-            f"np.{func.__name__} on a Tensor that requires grad: numpy computed with its values and the "
+            f"np.{func.__name__} on a Tensor that requires grad: numpy would compute with its values and the "
             "gradient would be lost; use the al. functions and Tensor methods (al.matmul, al.where, "
             "al.concatenate...), or t.detach() / t.numpy() for the values"
         )
-    return result
+    return implementation(*args, **kwargs)
 
 
 def attach() -> dict[str, Callable[..., Any]]:

@@ -740,8 +740,10 @@ def _in_place(op: Any, what: str) -> Any:
     ufunc = op.prim.ufunc
 
     def method(self: Tensor, other: Any) -> Tensor:
-        if not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, list, tuple)):  # (bool is an int)
+        if other is None or isinstance(other, (str, bytes, complex)):  # (numpy would say it in its own words)
             raise TypeError(f"{what}: cannot compute with operands of types {kind(self)} and {kind(other)}")
+        if _is_numpy_number(other) and self._data.dtype.kind == "f":  # as the operators take it (float32 stays)
+            other = _weak(other, self._data)
 
         def write() -> None:  # straight into the buffer, as numpy's -= does
             ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data, casting="same_kind")
@@ -791,9 +793,9 @@ def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = Non
     _no_out("clip", out)
     if min is None and max is None:
         raise ValueError("clip: give min, max or both")
-    for bound in (min, max):
-        if not (bound is None or isinstance(bound, (Tensor, np.ndarray, np.generic, int, float))):
-            raise TypeError(f"clip: the bounds must be numbers or tensors, got {bound!r}")
+    if any(isinstance(b, (str, bytes)) for b in (min, max)):
+        raise TypeError(f"clip: the bounds must be numbers or tensors, got {min!r} and {max!r}")
+    min, max = (np.asarray(b) if isinstance(b, (list, tuple)) else b for b in (min, max))
     if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
         lo, hi = _data(min), _data(max)
         if self.dtype.kind == "f":  # a 0-d bound is a number to a float tensor, as in the operators

@@ -108,6 +108,17 @@ def test_bad_input_is_named_where_it_was_given(case):
         call(Tensor(np.arange(6.0)))
 
 
+def test_in_place_operators_and_clip_take_array_likes_and_numpy_numbers():
+    t = Tensor([1.0, 2.0])
+    t += range(2)
+    assert t.tolist() == [1.0, 3.0] and Tensor([1.0, 2.0]).clip([1.5, 0.0], None).tolist() == [1.5, 2.0]
+    f = Tensor(np.array([0.3], np.float32))
+    g = Tensor(np.array([0.3], np.float32), requires_grad=True) * 1.0
+    f *= np.float64(0.1)  # written into the buffer
+    g *= np.float64(0.1)  # recorded: the same float32 numbers
+    assert f.dtype == g.dtype == np.float32 and f.data.tobytes() == g.data.tobytes()
+
+
 def test_fill_with_a_0d_tensor_that_requires_grad_gives_it_the_gradient():
     v = Tensor(2.0, requires_grad=True)
     h = Tensor([1.0, 2.0, 3.0], requires_grad=True) * 1.0

@@ -878,6 +878,11 @@ def test_excluded_protocols():
         with pytest.raises(TypeError, match="requires grad"):
             call()
     assert np.shape(t) == (2,) and np.ndim(t) == 1 and np.allclose(t, t)  # no values with a gradient
+    assert np.zeros_like(t).shape == (2,) and np.histogram(t, bins=2)[0].tolist() == [1, 1]  # values wanted
+    out = np.zeros(())
+    with pytest.raises(TypeError, match="requires grad"):
+        np.dot(t, t, out=out)
+    assert out == 0.0  # refused before numpy wrote anything
     # numpy's functions that call the tensor's own methods keep the graph, as before
     m = np.mean(t ** 2)
     assert isinstance(m, Tensor) and isinstance(np.reshape(t, (2, 1)), Tensor)
