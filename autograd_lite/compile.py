@@ -222,8 +222,7 @@ class Trace:
         except _Uncompilable as e:
             self.fail(e.reason)
             return
-        if any(self.values[s].__class__ is np.ndarray and self.values[s].dtype == np.bool_ and self.values[s].ndim
-               for s in _slots_in(prefs)):
+        if any(_is_mask(self.values[s]) for s in _slots_in(prefs)):
             self.masks[len(self.ops)] = _user_line()  # x[mask]: see Program._refuse_masks
         converted = out._data.__class__ is np.bool_
         if converted:
@@ -415,6 +414,11 @@ def _within(view: np.ndarray, array: np.ndarray) -> bool:
     low, high = _byte_bounds(view)
     array_low, array_high = _byte_bounds(array)
     return array_low <= low and high <= array_high
+
+
+def _is_mask(value: Any) -> bool:
+    """A boolean array as an index: x[mask] has as many elements as it selects."""
+    return value.__class__ is np.ndarray and value.dtype == np.bool_ and value.ndim > 0
 
 
 def _flat(values: Any) -> list[Any]:
@@ -632,8 +636,7 @@ class Program:
         traced shape (and mean's gradient the traced count). A constant mask is fine."""
         t = self.trace
         for k, (_, _, prefs, _) in self.operations:
-            if k in t.masks and any(s not in self.folded and t.values[s].__class__ is np.ndarray
-                                    and t.values[s].dtype == np.bool_ for s in _slots_in(prefs)):
+            if k in t.masks and any(s not in self.folded and _is_mask(t.values[s]) for s in _slots_in(prefs)):
                 raise _Uncompilable(f"it indexes with a boolean mask that can change between calls at {t.masks[k]} "
                                     "(x[mask]): the result's shape depends on how many values the mask selects, "
                                     "and a replay would keep the traced one; select with al.where(mask, x, 0.0)")
@@ -913,7 +916,8 @@ class CompiledFunction:
         self._first.clear()
         self._eager.clear()
 
-    def _signature(self, args: tuple, kwargs: dict) -> tuple:
+    @staticmethod
+    def _signature(args: tuple, kwargs: dict) -> tuple:
         """What a program is compiled for: the shapes, dtypes and strides of the Tensor and
         array arguments (and whether a Tensor requires grad, which share values), the values of
         the others, and whether grad mode is on."""

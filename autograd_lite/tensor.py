@@ -394,9 +394,7 @@ class Tensor:
         if recording:  # rebase onto the new node; the old values stay with the old graph
             result = self._checked(compute(), what)
             if result.dtype != dtype:
-                if not np.can_cast(result.dtype, dtype, "same_kind"):
-                    raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this "
-                                    f"{dtype} tensor")
+                _check_storable(result, dtype, what)
                 result = result.astype(dtype)  # type: ignore[attr-defined]
             self._data = result._data
             self._node = result._node
@@ -419,8 +417,7 @@ class Tensor:
             if trace_hooks.read is not None:  # al.compile is tracing: it cannot replay this
                 trace_hooks.buffer_changed(self, what)
             result = self._checked(compute(), what)
-            if result.dtype != dtype and not np.can_cast(result.dtype, dtype, "same_kind"):
-                raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this {dtype} tensor")
+            _check_storable(result, dtype, what)
             buffer = self._data
             if buffer.__class__ is not np.ndarray or getattr(self, "_saved", False):
                 # a numpy scalar (0-d, immutable), or values a graph saved: a new buffer
@@ -475,6 +472,13 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+def _check_storable(result: Tensor, dtype: np.dtype, what: str) -> None:
+    """An in-place change keeps the tensor's dtype: a result numpy would not cast to it same-kind
+    (a float into an int tensor) is refused, recorded or not, as in PyTorch."""
+    if result.dtype != dtype and not np.can_cast(result.dtype, dtype, "same_kind"):
+        raise TypeError(f"{what}: the result is {result.dtype} and cannot be stored in this {dtype} tensor")
 
 
 def _make(data: Any) -> Tensor:
