@@ -12,16 +12,6 @@ import autograd_lite as al
 from autograd_lite import Tensor
 
 
-def both(step_factory, calls):
-    """The results of each call, eager and compiled, with fresh state made by step_factory()."""
-    out = {}
-    for compiled in (False, True):
-        state, step = step_factory()
-        f = al.compile(step) if compiled else step
-        out[compiled] = [f(*args(state)) if callable(args) else f(*args) for args in calls]
-    return out[False], out[True]
-
-
 def test_a_boolean_mask_from_the_data_makes_the_function_run_eagerly():
     """x[mask] has as many rows as the mask selects: a replay kept the traced count, and mean's
     gradient divided by it (three times too large here)."""
@@ -146,23 +136,26 @@ def test_a_training_step_compiled_in_grad_mode_raises_under_no_grad_as_eager():
     assert str(replay.value) == str(eager.value)
 
 
-def test_parameters_rewrapped_each_epoch_replay_one_program():
-    """A loop that wraps its parameters anew each epoch and passes them as arguments (keying
-    such arguments by identity, tried against the dist(W) limitation, compiled one program per
-    epoch and ran eagerly after 32)."""
+def affine_loss_and_grads(W, b, x):
+    loss = (al.affine(x, W, b) ** 2).sum()
+    return (loss, *al.grad(loss, [W, b]))
+
+
+@pytest.mark.parametrize("rewrap", [False, True], ids=["same parameters", "parameters rewrapped each epoch"])
+def test_parameters_passed_as_arguments_replay_one_program(rewrap):
+    """The benchmark's form (the same parameter objects every call, new data), and a loop that
+    wraps its parameters anew each epoch: keying such arguments by identity, tried against the
+    dist(W) limitation, compiled one program per epoch there and ran eagerly after 32."""
     W0, b0 = np.ones((2, 3)), np.zeros(3)
-
-    def step(W, b, x):
-        loss = (al.affine(x, W, b) ** 2).sum()
-        return (loss, *al.grad(loss, [W, b]))
-
-    compiled = al.compile(step)
+    compiled = al.compile(affine_loss_and_grads)
     rng = np.random.default_rng(1)
+    params = [Tensor(W0, requires_grad=True), Tensor(b0, requires_grad=True)]
     for _ in range(5):
-        params = [Tensor(W0, requires_grad=True), Tensor(b0, requires_grad=True)]
+        if rewrap:
+            params = [Tensor(W0, requires_grad=True), Tensor(b0, requires_grad=True)]
         for _ in range(3):
             x = Tensor(rng.standard_normal((4, 2)))
-            for g, w in zip(compiled(*params, x), step(*params, x)):
+            for g, w in zip(compiled(*params, x), affine_loss_and_grads(*params, x)):
                 np.testing.assert_array_equal(g.data, w.data)
     assert len(compiled.programs) == 1
 
@@ -188,24 +181,6 @@ def test_a_captured_tensor_sharing_a_parameters_array_is_checked_on_every_call()
         W.grad = None
         assert f(x).item() == 12.0
         np.testing.assert_array_equal(W.grad.data, [3.0, 3.0, 3.0])
-
-
-def test_parameters_passed_as_arguments_replay_one_program():
-    """The common form (the benchmark's): the same parameter objects every call, new data."""
-    params = [Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)]
-
-    def step(W, b, x):
-        loss = (al.affine(x, W, b) ** 2).sum()
-        return (loss, *al.grad(loss, [W, b]))
-
-    compiled = al.compile(step)
-    rng = np.random.default_rng(0)
-    for _ in range(6):
-        x = Tensor(rng.standard_normal((4, 2)))
-        got, want = compiled(*params, x), step(*params, x)
-        for g, w in zip(got, want):
-            np.testing.assert_array_equal(g.data, w.data)
-    assert len(compiled.programs) == 1
 
 
 CHECKED_CALLS = {
