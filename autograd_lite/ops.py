@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import _is_numpy_number, _weak, apply, binary, conditional, kind, nary, per_argument, tracer, unary
+from .primitive import _weak, apply, binary, conditional, kind, nary, per_argument, tracer, unary
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -742,8 +742,7 @@ def _in_place(op: Any, what: str) -> Any:
     def method(self: Tensor, other: Any) -> Tensor:
         if other is None or isinstance(other, (str, bytes, complex)):  # (numpy would say it in its own words)
             raise TypeError(f"{what}: cannot compute with operands of types {kind(self)} and {kind(other)}")
-        if _is_numpy_number(other) and self._data.dtype.kind == "f":  # as the operators take it (float32 stays)
-            other = _weak(other, self._data)
+        other = _weak(other, self._data)  # a numpy number as the operators take it (float32 stays)
 
         def write() -> None:  # straight into the buffer, as numpy's -= does
             ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data, casting="same_kind")
@@ -797,10 +796,8 @@ def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = Non
         raise TypeError(f"clip: the bounds must be numbers or tensors, got {min!r} and {max!r}")
     min, max = (np.asarray(b) if isinstance(b, (list, tuple)) else b for b in (min, max))
     if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
-        lo, hi = _data(min), _data(max)
-        if self.dtype.kind == "f":  # a 0-d bound is a number to a float tensor, as in the operators
-            lo, hi = (_weak(b, self._data) if _is_numpy_number(b) else b for b in (lo, hi))
-        return clip(self, lo, hi)
+        # a 0-d bound is a number to a float tensor, as in the operators
+        return clip(self, _weak(_data(min), self._data), _weak(_data(max), self._data))
     y = self
     for bound, outside in ((min, less), (max, greater)):
         if bound is not None:

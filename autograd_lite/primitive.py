@@ -183,28 +183,26 @@ def _scalar(out: Any) -> Any:
     return np.asarray(out)[()]  # a Python number from an operator on Python numbers
 
 
-def _is_numpy_number(v: Any) -> bool:
-    """A numpy number, or a 0-d array of one, next to a floating-point Tensor: taken as the Python
-    number it holds, which numpy (as PyTorch) casts to the tensor's dtype, so that a float32
-    tensor stays float32 (x / np.sqrt(2), x > np.float64(0.1), x * mask.sum()), where numpy would
-    promote it to the number's dtype. A float64 tensor computes the same numbers either way.
-    Next to an integer tensor numpy's rules stay (int8 + np.int64(300) is int64 301, where a
-    Python 300 would not fit)."""
-    return (isinstance(v, np.generic) or (v.__class__ is np.ndarray and v.ndim == 0)) and v.dtype.kind in "biuf"
-
-
 _KIND_EXAMPLE = {"b": False, "i": 0, "u": 0, "f": 0.0}
 
 
-def _weak(number: Any, other: Any) -> Any:
-    """A numpy number next to a tensor's values ``other``, as numpy takes a Python number there
-    (see _is_numpy_number): the Python number itself; or, for a value al.compile is tracing (a
-    sum computed in the function), the same cast by the table's astype, so that it stays traced."""
+def _weak(v: Any, beside: Any) -> Any:
+    """An operand ``v`` next to a tensor's values ``beside``, as PyTorch takes it: a numpy number
+    (or 0-d array of one) next to floating-point values counts as the Python number it holds,
+    which numpy casts to their dtype, so that a float32 tensor stays float32 (x / np.sqrt(2),
+    x > np.float64(0.1), x * mask.sum()) where numpy would promote it to the number's dtype; a
+    float64 tensor computes the same numbers either way. Next to an integer tensor numpy's rules
+    stay (int8 + np.int64(300) is int64 301, where a Python 300 would not fit). Anything else is
+    ``v`` itself. A value al.compile is tracing (a sum computed in the function) is cast by the
+    table's astype instead of read into Python, so that it stays traced."""
+    if not ((isinstance(v, np.generic) or (v.__class__ is np.ndarray and v.ndim == 0))
+            and v.dtype.kind in "biuf" and beside.dtype.kind == "f"):
+        return v
     trace = tracer.here()
-    if trace is None or not trace.traced(number):
-        return number.item()
-    dtype = np.result_type(other, _KIND_EXAMPLE[number.dtype.kind])
-    return _traced_numpy(PRIMITIVES["astype"], (number,), (dtype, number.dtype)) if dtype != number.dtype else number
+    if trace is None or not trace.traced(v):
+        return v.item()
+    dtype = np.result_type(beside, _KIND_EXAMPLE[v.dtype.kind])
+    return _traced_numpy(PRIMITIVES["astype"], (v,), (dtype, v.dtype)) if dtype != v.dtype else v
 
 
 def _binary_error(name: str, x: Any, y: Any, err: Exception) -> ValueError:
@@ -320,7 +318,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             xd, px = x, None
             if xd.__class__ is list or xd.__class__ is tuple:  # the VJPs need an array's shape
                 xd = np.asarray(xd)
-            elif _is_numpy_number(xd) and y._data.dtype.kind == "f":
+            else:
                 x = xd = _weak(xd, y._data)
         elif tracer.active is None:
             return forward(x, y)  # numpy in, numpy out
@@ -338,7 +336,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             yd, py = y, None
             if cls is list or cls is tuple:
                 yd = np.asarray(yd)
-            elif _is_numpy_number(yd) and xd.dtype.kind == "f":
+            else:
                 y = yd = _weak(yd, xd)
         try:
             out = forward(xd, yd)
@@ -411,9 +409,9 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
                 return _traced_numpy(prim, (condition, x, y), (), fn)
             return fn(condition, x, y)
         c = condition._data if tc else condition
-        if not tx and ty and _is_numpy_number(x) and y._data.dtype.kind == "f":  # (see _is_numpy_number)
+        if not tx and ty:  # (with both numbers, their own dtypes decide)
             x = _weak(x, y._data)
-        if not ty and tx and _is_numpy_number(y) and x._data.dtype.kind == "f":
+        elif not ty and tx:
             y = _weak(y, x._data)
         xd = x._data if tx else x
         yd = y._data if ty else y
