@@ -515,7 +515,7 @@ class Check:
 
     def __init__(self, fn: Callable[..., None]) -> None:
         self.name = fn.__name__
-        self.label = f"check {fn.__name__.strip('_')}"
+        self.label = fn.__name__.strip("_").replace("_", " ")  # _check_class_indices: "check class indices"
         self.forward = self.numpy_forward = fn
         self.numpy_forward_min_size = 0
         self.into = self.ufunc = None
