@@ -128,7 +128,7 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
     implementation = getattr(func, "_implementation", None)
     if implementation is None:  # (numpy's own functions have one; anything else: the values)
         return func(*[np.asarray(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
-    if func in _DROPS_GRADIENT and _mode.enabled and any(t.requires_grad for t in _tensors_in((args, kwargs))):
+    if func in _DROPS_GRADIENT and _mode.enabled and any(t._requires_grad for t in _tensors_in((args, kwargs))):
         raise TypeError(
             f"np.{func.__name__} on a Tensor that requires grad: numpy would compute with its values and the "
             "gradient would be lost; use the al. functions and Tensor methods (al.matmul, al.where, "

@@ -341,7 +341,7 @@ class Trace:
                 return ("arg", index)
         slot = self.leaf_slot.get(id(leaf))
         if slot is None:
-            if self.slot_of.get(id(leaf._data)) is not None or not leaf.requires_grad:
+            if self.slot_of.get(id(leaf._data)) is not None or not leaf._requires_grad:
                 raise _Uncompilable("its backward() fills the .grad of a tensor made inside the function")
             slot = self._leaf(leaf)
         return ("leaf", next(k for k, (t, _) in enumerate(self.leaves) if t is leaf))
@@ -356,7 +356,7 @@ class Trace:
         for (t1, _), (t2, _) in zip(self.leaves, other.leaves):
             if t1 is t2:
                 continue
-            if t1.requires_grad or t2.requires_grad:
+            if t1._requires_grad or t2._requires_grad:
                 return "the tensors it captures differ between calls (a parameter made inside the function?)"
             # a tensor made inside the function: a constant, the same in both
             if not _same_constant(t1._data, t2._data):
@@ -575,7 +575,7 @@ class Program:
             namespace[f"T{k}"] = data.strides
             lines.append(f"    v{slot} = L{k}._data")
             lines.append(f"    if v{slot}.shape != S{k} or v{slot}.dtype != D{k} or v{slot}.strides != T{k} or "
-                         f"L{k}.requires_grad is not {leaf.requires_grad}: return RETRACE")
+                         f"L{k}._requires_grad is not {leaf._requires_grad}: return RETRACE")
         for index, slot, is_tensor in t.args:
             lines.append(f"    v{slot} = args[{index}]{'._data' if is_tensor else ''}")
         for k, (alias, slot) in enumerate(self.alias_guards):
@@ -869,7 +869,7 @@ def _arg_key(a: Any) -> tuple:
         return (cls, a.shape, a.dtype, a.strides)
     if isinstance(a, Tensor):
         data = a._data
-        return (Tensor, data.shape, data.dtype, data.strides, a.requires_grad)
+        return (Tensor, data.shape, data.dtype, data.strides, a._requires_grad)
     if isinstance(a, (bool, int, float, complex, str, type(None), np.generic)):
         return (cls, _bits(a))  # step(x, -0.0) is not step(x, 0.0)
     if isinstance(a, np.ndarray):  # a subclass: its own programs (see _undispatched)
@@ -889,7 +889,7 @@ def _signature(args: tuple) -> tuple:
     for i, a in enumerate(args):
         if a.__class__ is Tensor:  # the common case, spelled out: this runs on every call
             data = a._data
-            key.append((Tensor, data.shape, data.dtype, data.strides, a.requires_grad, first.setdefault(id(data), i)))
+            key.append((Tensor, data.shape, data.dtype, data.strides, a._requires_grad, first.setdefault(id(data), i)))
             continue
         data = a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
         key.append(_arg_key(a) if data is None else (*_arg_key(a), first.setdefault(id(data), i)))

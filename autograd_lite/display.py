@@ -42,14 +42,14 @@ def _origin(t: Tensor) -> str:
     node = t.grad_fn
     if node is not None:
         return f"grad_fn=<{node.op.name}>"
-    return "leaf, requires grad" if t.requires_grad else "leaf, no grad"
+    return "leaf, requires grad" if t._requires_grad else "leaf, no grad"
 
 
 def _grad_text(t: Tensor) -> str:
     g = t.grad
     if g is not None:
         return values_text(g._data)
-    if not t.requires_grad:
+    if not t._requires_grad:
         return "none (does not require grad)"
     if t.grad_fn is not None:
         return "none (a non-leaf keeps its gradient only after retain_grad())"

@@ -371,7 +371,7 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
     old = t.grad
     if old is None:
         t._grad = g
-    elif g.requires_grad or old.requires_grad:
+    elif g._requires_grad or old._requires_grad:
         t._grad = old + g
     else:
         t._grad = _make(old._data + g._data)
@@ -472,7 +472,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"backward(): expected a Tensor, got {type(tensor).__name__}")
-    if not tensor.requires_grad:
+    if not tensor._requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad, so no graph was recorded for it. "
             "Create the inputs you differentiate with requires_grad=True, and do not compute "
@@ -484,7 +484,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     if inputs is not None:
         targets = _as_tensor_list(inputs, "inputs", "backward()")
         for i, t in enumerate(targets):
-            if not t.requires_grad or t._node is not None:
+            if not t._requires_grad or t._node is not None:
                 raise RuntimeError(f"backward(): inputs[{i}] must be a leaf that requires grad")
         needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
@@ -546,10 +546,10 @@ def grad(
     if len(grad_outputs) != len(outs):
         raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs given for {len(outs)} outputs")
     for i, t in enumerate(outs):
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError(f"grad(): {_label(t, 'outputs', i)} does not require grad (no graph was recorded)")
     for i, t in enumerate(ins):
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError(f"grad(): {_label(t, 'inputs', i)} does not require grad")
     seeds = [(_start(t), _seed(t, g, create_graph, f"grad() for outputs[{i}]"))
              for i, (t, g) in enumerate(zip(outs, grad_outputs))]
@@ -608,7 +608,7 @@ def trace_backward(root: Tensor, gradient: Any = None, max_steps: int | None = N
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"trace_backward(): expected a Tensor, got {type(root).__name__}")
-    if not root.requires_grad:
+    if not root._requires_grad:
         raise RuntimeError("trace_backward(): the tensor does not require grad (no graph was recorded)")
     steps: list[BackwardStep] = []
 

@@ -280,7 +280,7 @@ def cross_entropy(logits: Any, target: Any, reduction: Reduction = "mean") -> An
     if len(shape) == 0:
         raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
     last = (len(shape) - 1,)
-    if isinstance(target, Tensor) and target.requires_grad:  # a target we differentiate too
+    if isinstance(target, Tensor) and target._requires_grad:  # a target we differentiate too
         if target.shape != shape:
             raise ValueError(f"cross_entropy: a target that requires grad must have the logits' shape {shape}")
         return _reduce(-ops.sum(log_softmax(logits, -1) * target, last, False), reduction, "cross_entropy")

@@ -30,7 +30,7 @@ def _prepare(inputs: Any) -> tuple[Tensor, ...]:
     for x in items:
         if isinstance(x, Tensor):
             if x.dtype.kind == "f":
-                out.append(Tensor(x._data.astype(np.float64), requires_grad=x.requires_grad, name=x.name))
+                out.append(Tensor(x._data.astype(np.float64), requires_grad=x._requires_grad, name=x.name))
             else:
                 out.append(x)
         else:
@@ -82,7 +82,7 @@ def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Tensor], wrt: l
     targets = [inputs[i] for i in wrt]
     jac = [[np.zeros((np.size(o._data), np.size(inputs[i]._data))) for i in wrt] for o in outs]
     for o, out in enumerate(outs):
-        if not out.requires_grad:  # a constant output: its Jacobian is zero
+        if not out._requires_grad:  # a constant output: its Jacobian is zero
             continue
         for r in range(np.size(out._data)):
             seed = np.zeros(np.size(out._data))
@@ -126,7 +126,7 @@ def gradcheck(
     The error names the output, the input, the element index and both values.
     """
     xs = _prepare(inputs)
-    wrt = [i for i, x in enumerate(xs) if x.requires_grad]
+    wrt = [i for i, x in enumerate(xs) if x._requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     numeric = _numeric_jacobians(fn, xs, wrt, eps)
@@ -178,7 +178,7 @@ def gradgradcheck(
     else:
         given = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
         vs = _prepare(given)
-    wrt = [i for i, x in enumerate(xs) if x.requires_grad]
+    wrt = [i for i, x in enumerate(xs) if x._requires_grad]
 
     def first_derivatives(*args: Tensor) -> tuple[Tensor, ...]:
         x_args, v_args = args[:n_in], args[n_in:]
@@ -187,7 +187,7 @@ def gradgradcheck(
 
     def _first(x_args: Sequence[Tensor], v_args: Sequence[Tensor]) -> tuple[Tensor, ...]:
         out = _outputs(fn, x_args)
-        live = [(o, v) for o, v in zip(out, v_args) if o.requires_grad]
+        live = [(o, v) for o, v in zip(out, v_args) if o._requires_grad]
         targets = [x_args[i] for i in wrt]
         if not live:
             return tuple(Tensor(np.zeros(t.shape)) for t in targets)

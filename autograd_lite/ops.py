@@ -94,7 +94,7 @@ def _detach_method(self: Tensor) -> Tensor:
     both and refuses the later backward; here the graph stays right).
     """
     out = detach(self)
-    if self.requires_grad:
+    if self._requires_grad:
         out._saved = True
     return out
 
@@ -795,7 +795,7 @@ def _clip_method(self: Tensor, min: Any = None, max: Any = None, out: None = Non
     if any(isinstance(b, (str, bytes)) for b in (min, max)):
         raise TypeError(f"clip: the bounds must be numbers or tensors, got {min!r} and {max!r}")
     min, max = (np.asarray(b) if isinstance(b, (list, tuple)) else b for b in (min, max))
-    if not any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
+    if not any(isinstance(b, Tensor) and b._requires_grad for b in (min, max)):
         # a 0-d bound is a number to a float tensor, as in the operators
         return clip(self, _weak(_data(min), self._data), _weak(_data(max), self._data))
     y = self

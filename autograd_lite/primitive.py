@@ -155,7 +155,7 @@ def record(op: Primitive, p0: Any, p1: Any, a0: Any, a1: Any, out: Any) -> Tenso
     t = _new(Tensor)
     t._data = out
     t._node = node
-    t.requires_grad = True
+    t._requires_grad = True
     return t
 
 
@@ -254,7 +254,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
             out = _scalar(out)
         px = x._node
-        if px is None and x.requires_grad:
+        if px is None and x._requires_grad:
             px = x
         if px is None or not differentiable or (_off.count and not _mode.enabled):
             t = _make(out)
@@ -312,7 +312,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
         if x.__class__ is Tensor or isinstance(x, Tensor):
             xd = x._data
             px = x._node
-            if px is None and x.requires_grad:
+            if px is None and x._requires_grad:
                 px = x
         elif isinstance(y, Tensor):
             xd, px = x, None
@@ -330,7 +330,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
         elif cls is Tensor or isinstance(y, Tensor):
             yd = y._data
             py = y._node
-            if py is None and y.requires_grad:
+            if py is None and y._requires_grad:
                 py = y
         else:
             yd, py = y, None
@@ -378,7 +378,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
             t = _new(Tensor)
             t._data = out
             t._node = node
-            t.requires_grad = True
+            t._requires_grad = True
         if tracer.active is not None:
             tracer.active.apply(prim, (x, y), (), t)
         return t
@@ -418,11 +418,11 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
         px = py = None
         if tx:
             px = x._node
-            if px is None and x.requires_grad:
+            if px is None and x._requires_grad:
                 px = x
         if ty:
             py = y._node
-            if py is None and y.requires_grad:
+            if py is None and y._requires_grad:
                 py = y
         try:
             if tracer.active is None:
@@ -478,7 +478,7 @@ def apply(prim: Primitive, tensors: Sequence[Any], *params: Any) -> Any:
         if isinstance(t, Tensor):
             any_tensor = True
             datas.append(t._data)
-            if t.requires_grad and vjps[i] is not None:
+            if t._requires_grad and vjps[i] is not None:
                 parents.append(t._node or t)
                 recorded = True
                 continue

@@ -108,7 +108,7 @@ class Tensor:
     (``t -= x``, ``t[0] = 1``, ``t.zero_()``...) are tracked: see :meth:`_change_in_place`.
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_node", "_version", "_name", "_saved", "_pending", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "_node", "_version", "_name", "_saved", "_pending", "__weakref__")
 
     # numpy's ufuncs on Tensors (np.exp(t), arr + t, arr -= t) are dispatched by
     # autograd_lite.api (__array_ufunc__) to the table's operations.
@@ -116,7 +116,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     _data: Any
-    requires_grad: bool
+    _requires_grad: bool
     _node: Node | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
@@ -128,7 +128,7 @@ class Tensor:
             )
         self._data = arr
         self._grad = None
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self._node = None
         self._version = 0
         self._pending = None  # the gradient summed so far, during a backward pass
@@ -316,7 +316,7 @@ class Tensor:
             extra += f", dtype={self._data.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.op.name}>"
-        elif self.requires_grad:
+        elif self._requires_grad:
             extra += ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
@@ -329,12 +329,30 @@ class Tensor:
         return tensor_html(self)
 
     def __reduce__(self) -> tuple:  # pickling: the values, requires_grad and name (not the graph)
-        return (Tensor, (np.asarray(self._data), self.requires_grad, None, self.name))
+        return (Tensor, (np.asarray(self._data), self._requires_grad, None, self.name))
 
     def __copy__(self) -> Tensor:
         raise TypeError("copy.copy(tensor): use t.clone() (recorded) or t.detach() (shares the data)")
 
     # ------------------------------------------------------------------ graph
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded (a leaf then gets ``.grad``)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        """As in PyTorch: a bool, on a leaf only, True only for floating-point values."""
+        if value.__class__ is not bool and value.__class__ is not np.bool_:
+            raise TypeError(f"requires_grad must be True or False, got {value!r}")
+        if self._node is not None:
+            raise RuntimeError("requires_grad can only be set on a leaf tensor, and this one was computed; "
+                               "use t.detach() for its values without the graph")
+        if value and self._data.dtype.kind != "f":
+            raise TypeError(f"requires_grad = True needs floating-point data, got {self._data.dtype}; "
+                            "convert first: t = t.astype(np.float64)")
+        self._requires_grad = bool(value)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place; returns self."""
         if self._node is not None and not requires_grad:
@@ -342,7 +360,7 @@ class Tensor:
         if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad_(): needs floating-point data, got {self._data.dtype}")
         if self._node is None:
-            self.requires_grad = bool(requires_grad)
+            self._requires_grad = bool(requires_grad)
             if not hasattr(self, "_version"):
                 self._version = 0
         return self
@@ -353,7 +371,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self._node is not None:
             import weakref
@@ -380,7 +398,7 @@ class Tensor:
         Every change bumps :attr:`version`.
         """
         grad_mode = _mode.enabled
-        if self.requires_grad and self._node is None and grad_mode:
+        if self._requires_grad and self._node is None and grad_mode:
             raise RuntimeError(
                 f"{what}: this leaf tensor requires grad, so changing it in place in grad mode would "
                 "not be recorded; change it under `with al.no_grad():` (as an optimizer step does), "
@@ -388,8 +406,8 @@ class Tensor:
             )
         old_node = self._node
         dtype = self._data.dtype
-        recording = grad_mode and (self.requires_grad or any(
-            isinstance(o, Tensor) and o.requires_grad for o in operands))
+        recording = grad_mode and (self._requires_grad or any(
+            isinstance(o, Tensor) and o._requires_grad for o in operands))
         overwritten = False  # did the old buffer, which a graph may have saved, change?
         if recording:  # rebase onto the new node; the old values stay with the old graph
             result = self._checked(compute(), what)
@@ -398,7 +416,7 @@ class Tensor:
                 result = result.astype(dtype)  # type: ignore[attr-defined]
             self._data = result._data
             self._node = result._node
-            self.requires_grad = True
+            self._requires_grad = True
             retained = old_node.extra.retain if old_node is not None and old_node.extra is not None else None
             if retained is not None:  # retain_grad() follows the tensor to its new value, as in PyTorch
                 old_node.extra.retain = None
@@ -489,7 +507,7 @@ def _make(data: Any) -> Tensor:
     t = _new(Tensor)  # _grad, _version, _name are left unset: their readers have defaults
     t._data = data
     t._node = None
-    t.requires_grad = False
+    t._requires_grad = False
     t._pending = None  # in case it becomes a leaf that requires grad (requires_grad = True)
     return t
 
@@ -499,7 +517,7 @@ def _alias(data: Any, node: Node) -> Tensor:
     t = _new(Tensor)
     t._data = data
     t._node = node
-    t.requires_grad = True
+    t._requires_grad = True
     return t
 
 

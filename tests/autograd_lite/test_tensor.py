@@ -100,6 +100,33 @@ def test_detach_shares_data_and_cuts_the_graph():
     assert np.array_equal(d.data, [2.0, 4.0])
 
 
+def test_setting_requires_grad_follows_pytorch():
+    # a leaf of floats: set and cleared (freezing a parameter), a numpy bool taken as a bool
+    w = Tensor([1.0, 2.0])
+    w.requires_grad = np.True_
+    assert w.requires_grad is True
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    w.requires_grad = False
+    assert not (w * w).requires_grad
+    # integer values cannot require grad (they were accepted, and an int tensor joined graphs)
+    i = Tensor(np.arange(3))
+    with pytest.raises(TypeError, match="floating-point data, got int64"):
+        i.requires_grad = True
+    i.requires_grad = False
+    assert not i.requires_grad
+    # only a bool (a string or 1 was stored as it was)
+    for value in ("yes", 1, None):
+        with pytest.raises(TypeError, match="True or False"):
+            w.requires_grad = value
+    # a computed tensor: neither way (False was silently ignored)
+    y = Tensor([1.0], requires_grad=True) * 2.0
+    for value in (False, True):
+        with pytest.raises(RuntimeError, match="leaf tensor.*detach"):
+            y.requires_grad = value
+    assert y.requires_grad
+
+
 def test_requires_grad_underscore_and_zero_grad():
     t = Tensor([1.0, 2.0])
     assert t.requires_grad_() is t and t.requires_grad
