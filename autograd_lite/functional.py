@@ -94,7 +94,7 @@ def _shift(x: Any, axis: Any, keepdims: bool = True) -> Any:
 def _class_axis(x: Any, axis: int, name: str) -> tuple[int, ...]:
     """The axis to normalise along, as a tuple of one axis (none for a 0-d tensor, as PyTorch)."""
     shape = np.shape(_data(x))
-    return _axes(axis, len(shape), name, shape)
+    return _axes(axis, len(shape), name, shape, reduction=True)
 
 
 @tensor_method("softmax", kind="composite", primitives=("max", "isfinite", "where", "sub", "exp", "sum", "div"))
@@ -119,7 +119,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """log sum e^x over ``axis``;  d/dx = softmax(x). Stable for any input scale; over an empty
     axis it is log 0 = -inf, as in PyTorch."""
     xd = _data(x)
-    axes = _axes(axis, np.ndim(xd), "logsumexp", np.shape(xd))
+    axes = _axes(axis, np.ndim(xd), "logsumexp", np.shape(xd), reduction=True)
     empty = np.size(xd) == 0 or (axes is not None and any(np.shape(xd)[a] == 0 for a in axes))
     if empty:  # log of a sum of nothing: -inf, with the (empty) gradient of a sum
         return ops.sum(x, axes, keepdims) + float("-inf")

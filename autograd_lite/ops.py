@@ -136,15 +136,19 @@ def _axis(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None)
     return axis % n
 
 
-def _axes(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None) -> Axes:
+def _axes(axis: Any, ndim: int, name: str, shape: tuple[int, ...] | None = None, reduction: bool = False) -> Axes:
     """``axis`` (None, an int or a sequence of them) as None or a sorted tuple of distinct
-    non-negative axes. For 0-d tensors, 0 and -1 name no axis at all (PyTorch's rule)."""
+    non-negative axes. For 0-d tensors, 0 and -1 name no axis at all (PyTorch's rule).
+    A ``reduction`` refuses an empty sequence, which numpy and PyTorch read oppositely."""
     if axis is None:
         return None
     if isinstance(axis, (int, np.integer)):
         items = [axis]
     elif isinstance(axis, (tuple, list)):
         items = list(axis)
+        if reduction and not items and ndim > 0:
+            raise ValueError(f"{name}: axis={axis!r} names no axis, which numpy reads as none and PyTorch as "
+                             "every one; pass axis=None for every axis, or the axes you mean")
     else:
         raise TypeError(f"{name}: axis must be an integer or a tuple of integers, got {axis!r}")
     axes = tuple(sorted(_axis(a, ndim, name, shape) for a in items))
@@ -869,7 +873,7 @@ def _reduction(name: str, op: Any, doc: str) -> Any:
             axis = dim
         if keepdim is not None:
             keepdims = keepdim
-        return op(self, _axes(axis, self.ndim, name, self.shape), bool(keepdims))
+        return op(self, _axes(axis, self.ndim, name, self.shape, reduction=True), bool(keepdims))
 
     method.__name__ = name
     method.__doc__ = doc + """

@@ -40,6 +40,18 @@ def test_bad_axis_is_named_with_the_shape():
             call()
 
 
+def test_an_empty_axis_tuple_is_refused_by_reductions():
+    # numpy reduces no axis and PyTorch every axis: either answer would be silently wrong for someone
+    x = Tensor(np.ones((2, 3)))
+    calls = {"sum": lambda: x.sum(()), "mean": lambda: al.mean(x, []), "max": lambda: x.max(dim=()),
+             "logsumexp": lambda: x.logsumexp(()), "softmax": lambda: x.softmax(()), "sum ": lambda: np.sum(x, axis=())}
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=rf"{name.strip()}: axis=(\(\)|\[\]) names no axis.*axis=None"):
+            call()
+    assert float(Tensor(2.0).sum(())) == 2.0  # a 0-d tensor has no axis to disagree about
+    assert x.squeeze(()).shape == (2, 3)  # not a reduction: nothing to squeeze, in both
+
+
 def test_bad_reshape_and_index():
     x = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"reshape: .*size 6.*\(4,\).*shape \(2, 3\)"):
