@@ -28,7 +28,7 @@ import numpy as np
 from .mode import is_grad_enabled, set_mode
 from .node import _FREED, Node, graph_done, last_change, written_after
 from .ops import astype, clone, sum_to
-from .primitive import in_backward, tracer
+from .primitive import in_backward, through, tracer
 from .tensor import Tensor, _alias, _make
 
 Visit = Callable[[Node, Any, Callable[[], dict]], None]
@@ -211,7 +211,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                 # this loop runs once per recorded operation
                 p = node.p0
                 if p is not None:
-                    gi = op.vjp0(g, ans, a0, a1)
+                    vjp = op.vjp0
+                    gi = g if vjp is through else vjp(g, ans, a0, a1)
                     if p.__class__ is Node:
                         if gi.shape == p.shape:
                             pending = p.pending
@@ -229,7 +230,8 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                         send(p, gi, op)
                 p = node.p1
                 if p is not None:
-                    gi = op.vjp1(g, ans, a0, a1)
+                    vjp = op.vjp1
+                    gi = g if vjp is through else vjp(g, ans, a0, a1)
                     if p.__class__ is Node:
                         if gi.shape == p.shape:
                             pending = p.pending

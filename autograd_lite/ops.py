@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import _weak, apply, binary, conditional, kind, nary, per_argument, tracer, unary
+from .primitive import _weak, apply, binary, conditional, kind, nary, per_argument, through, tracer, unary
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -639,9 +639,9 @@ _copy_forward.ndarray_method = operator.methodcaller("copy", order="K")  # type:
 # The table. g: gradient of the output; ans: the output; x, y: the inputs (xs: a shape).
 # Binary VJPs may answer in the broadcast shape; the engine sums that down (sum_to).
 # ---------------------------------------------------------------------------------------
-add = binary("add", operator.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, saves="none",
+add = binary("add", operator.add, through, through, saves="none",
              label="+", ufunc=np.add, doc="x + y")
-sub = binary("sub", operator.sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g, saves="none",
+sub = binary("sub", operator.sub, through, lambda g, ans, x, y: -g, saves="none",
              label="-", ufunc=np.subtract, doc="x - y")
 mul = binary("mul", operator.mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x,
              label="*", ufunc=np.multiply, doc="x y")

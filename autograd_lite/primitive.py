@@ -128,6 +128,12 @@ class _InBackward(threading.local):
 
 in_backward = _InBackward()
 
+def through(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """The VJP of an input that reaches the output unchanged (both of x + y, x of x - y): the
+    gradient itself. The backward loop knows it and skips the call."""
+    return g
+
+
 _new = object.__new__
 _shapes = SHAPES.setdefault
 
