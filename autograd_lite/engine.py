@@ -392,8 +392,8 @@ def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: dict[int
     if isinstance(g, Tensor):  # create_graph: keep the graph, convert with recorded operations
         if g.dtype != dtype:
             g = astype(g, dtype, g.dtype)
-        if id(g) in handed_out or (not create_graph and g._data.base is not None):
-            g = clone(g)  # given to another tensor already, or (traced) a view: a recorded copy of its own
+        if id(g) in handed_out or g._data.base is not None:
+            g = clone(g)  # given to another tensor already, or a view: a recorded copy of its own
         handed_out[id(g)] = g
     else:
         if g.__class__ is not np.ndarray or g.base is not None or id(g) in handed_out:
@@ -490,7 +490,9 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
                 raise RuntimeError(f"backward(): inputs[{i}] must be a leaf that requires grad")
         needed = needed_nodes([_start(tensor)], {id(t) for t in targets})
     leaf_grads = backward_pass([(_start(tensor), seed)], create_graph, retain, needed, fill_retained=True)
-    handed_out: dict[int, Any] = {}
+    # the gradient given is the caller's: a leaf it reaches unchanged gets a copy (create_graph
+    # passes it on as it is; otherwise _seed copied it already)
+    handed_out: dict[int, Any] = {id(seed): seed} if create_graph else {}
     trace = tracer.here()
     for leaf, g in leaf_grads:
         g = _gradient_tensor(leaf, g, create_graph, handed_out)

@@ -168,3 +168,22 @@ def test_under_create_graph_each_leaf_owns_its_gradient():
     (a * c).sum().backward(create_graph=True)  # gradients keep their graphs through the copy
     (g,) = al.grad(a.grad.sum(), [c])
     assert g.data.tolist() == [1.0, 1.0]
+
+
+def test_under_create_graph_no_gradient_is_a_view_of_another_or_the_one_given():
+    # a reshape's gradient is a view of the other leaf's: clipping one in place changed both
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([[3.0, 4.0]], requires_grad=True)
+    ((a.reshape(1, 2) + b) ** 2).sum().backward(create_graph=True)
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    with al.no_grad():
+        b.grad.mul_(0.5)
+    assert a.grad.data.tolist() == [8.0, 12.0]  # torch's
+    # the gradient passed in reaches w unchanged: w.grad was that very tensor
+    v = Tensor([1.0, 1.0])
+    for output in (lambda w: w, lambda w: w + 0.0):
+        w = Tensor([1.0, 2.0], requires_grad=True)
+        output(w).backward(v, create_graph=True)
+        assert w.grad is not v and not np.shares_memory(w.grad.data, v.data)
+        w.grad.data[0] = 5.0
+        assert v.data.tolist() == [1.0, 1.0]
