@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +69,8 @@ class _ModeContext:
 
     def __call__(self, fn: F) -> F:
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -78,6 +81,40 @@ class _ModeContext:
                 set_mode(prev)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _generator_in_mode(fn: Callable[..., Generator], mode: bool) -> Callable[..., Generator]:
+    """A generator function whose body runs in ``mode`` each time it is resumed, and the
+    caller's code between the values in the caller's mode (as PyTorch wraps generators: a plain
+    wrapper would switch the mode only while the generator object is created, before any of
+    its body runs)."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Generator:
+        gen = fn(*args, **kwargs)
+
+        def resume(how: Callable[..., Any], *value: Any) -> Any:
+            prev = set_mode(mode)
+            try:
+                return how(*value)
+            finally:
+                set_mode(prev)
+
+        try:
+            response = resume(gen.send, None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    resume(gen.close)
+                    raise
+                except BaseException as e:  # noqa: BLE001  (thrown in by the caller: passed on)
+                    response = resume(gen.throw, e)
+                else:
+                    response = resume(gen.send, request)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator
 
 
 class _Switch(_ModeContext):
@@ -119,6 +156,8 @@ class set_grad_enabled(_ModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
+        if mode.__class__ is not bool and type(mode).__name__ != "bool":  # (numpy's bool too)
+            raise TypeError(f"set_grad_enabled(): mode must be True or False, got {mode!r}")
         self.mode = bool(mode)
         self.before = set_mode(self.mode)
 

@@ -250,6 +250,53 @@ def test_no_grad_as_a_decorator_and_set_grad_enabled():
     al.set_grad_enabled(True)
 
 
+def test_the_mode_decorators_switch_inside_a_generators_body():
+    # a plain wrapper switched only while the generator object was made: the body then recorded
+    x = Tensor([1.0], requires_grad=True)
+
+    @al.no_grad()
+    def doubled(n):
+        received = yield x * 2
+        for _ in range(n):
+            received = yield (received, al.is_grad_enabled(), (x * 2).requires_grad)
+        return "done"
+
+    g = doubled(1)
+    assert not next(g).requires_grad
+    assert (x * 2).requires_grad  # the caller's mode between values
+    assert g.send(5) == (5, False, False)
+    with pytest.raises(StopIteration) as stop:
+        next(g)
+    assert stop.value.value == "done" and al.is_grad_enabled()
+
+    @al.no_grad
+    def catching():
+        try:
+            yield 1
+        except ValueError:
+            yield al.is_grad_enabled()
+
+    g = catching()
+    next(g)
+    assert g.throw(ValueError("into the body")) is False and al.is_grad_enabled()
+
+    @al.enable_grad()
+    def recording():
+        yield (x * 2).requires_grad
+
+    with al.no_grad():
+        assert list(recording()) == [True] and not al.is_grad_enabled()
+
+
+def test_set_grad_enabled_takes_a_bool_only():
+    for mode in ("no", 1, None):  # bool("no") is True: it switched recording on
+        with pytest.raises(TypeError, match="True or False"):
+            al.set_grad_enabled(mode)
+    assert al.is_grad_enabled()
+    with al.set_grad_enabled(np.False_):
+        assert not al.is_grad_enabled()
+
+
 def test_grad_mode_is_thread_local():
     seen = {}
 
