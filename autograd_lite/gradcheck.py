@@ -27,15 +27,33 @@ def _prepare(inputs: Any) -> tuple[Tensor, ...]:
     """float64 copies of the inputs; arrays and numbers are checked as if they required grad."""
     items = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     out = []
-    for x in items:
+    for i, x in enumerate(items):
         if isinstance(x, Tensor):
             if x.dtype.kind == "f":
                 out.append(Tensor(x._data.astype(np.float64), requires_grad=x._requires_grad, name=x.name))
             else:
                 out.append(x)
-        else:
-            out.append(Tensor(np.asarray(x, dtype=np.float64), requires_grad=True))
+            continue
+        try:  # (None would become nan, and be reported as a mismatch)
+            if x is None:
+                raise TypeError
+            value = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}; inputs are Tensors, arrays or "
+                            "numbers") from None
+        out.append(Tensor(value, requires_grad=True))
     return tuple(out)
+
+
+def _check_settings(fn: Any, eps: Any, atol: Any, rtol: Any) -> None:
+    """What gradcheck is given besides the inputs: a function and usable tolerances."""
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function of the inputs, got {fn!r}")
+    if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"gradcheck: eps must be a positive number (the finite-difference step), got {eps!r}")
+    for name, value in (("atol", atol), ("rtol", rtol)):
+        if not (isinstance(value, (int, float, np.floating)) and value >= 0):
+            raise ValueError(f"gradcheck: {name} must be a number >= 0, got {value!r}")
 
 
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Tensor]) -> tuple[Tensor, ...]:
@@ -125,6 +143,7 @@ def gradcheck(
 
     The error names the output, the input, the element index and both values.
     """
+    _check_settings(fn, eps, atol, rtol)
     xs = _prepare(inputs)
     wrt = [i for i, x in enumerate(xs) if x._requires_grad]
     if not wrt:
@@ -134,7 +153,7 @@ def gradcheck(
     for o, (a_rows, n_rows) in enumerate(zip(analytic, numeric)):
         for j, (a, n) in enumerate(zip(a_rows, n_rows)):
             bad = np.abs(a - n) > atol + rtol * np.abs(n)
-            bad |= np.isnan(a) != np.isnan(n)
+            bad |= np.isnan(a) | np.isnan(n)  # nan on both sides is no agreement: outside the domain
             if bad.any():
                 r, k = np.argwhere(bad)[0]
                 i = wrt[j]
@@ -146,6 +165,8 @@ def gradcheck(
                     f"with respect to {_input_label(xs, i)}, element {tuple(int(v) for v in where_in)}: "
                     f"analytic {a[r, k]:.10g}, numeric {n[r, k]:.10g} (atol={atol}, rtol={rtol}); "
                     f"{int(bad.sum())} of {bad.size} entries differ"
+                    + ("; a nan: is the input inside the function's domain?" if np.isnan(a[r, k]) or np.isnan(n[r, k])
+                       else "")
                 )
                 if raise_exception:
                     raise GradcheckError(msg)

@@ -69,6 +69,30 @@ def test_nothing_to_check_is_an_error():
         al.gradcheck(lambda t: t * 2, (Tensor([1.0]),))
 
 
+def test_nan_on_both_sides_is_a_mismatch():
+    # outside the domain both Jacobians are nan: that passed, as if the gradient had been checked
+    x = Tensor([-1.0, 4.0], requires_grad=True)
+    with np.errstate(invalid="ignore"), pytest.raises(al.GradcheckError, match=r"analytic nan, numeric nan.*domain"):
+        al.gradcheck(lambda t: t.sqrt(), (x,))
+    assert al.gradcheck(lambda t: t.sqrt(), (Tensor([1.0, 4.0], requires_grad=True),))
+
+
+def test_bad_settings_and_inputs_are_named():
+    x = Tensor([1.0], requires_grad=True)
+    cases = [
+        (lambda: al.gradcheck(3, (x,)), TypeError, "fn must be a function of the inputs, got 3"),
+        (lambda: al.gradcheck(lambda t: t, None), TypeError, "input 0 is a NoneType"),
+        (lambda: al.gradcheck(lambda t, u: t, (x, "a")), TypeError, "input 1 is a str"),
+        (lambda: al.gradcheck(lambda t: t, (x,), eps=0), ValueError, "eps must be a positive number"),
+        (lambda: al.gradcheck(lambda t: t, (x,), eps="1e-6"), ValueError, "eps must be a positive number"),
+        (lambda: al.gradcheck(lambda t: t, (x,), atol=-1.0), ValueError, "atol must be a number >= 0"),
+        (lambda: al.gradgradcheck(lambda t: t * t, (x,), rtol=None), ValueError, "rtol must be a number >= 0"),
+    ]
+    for call, error, message in cases:  # each was reported as a Jacobian mismatch with nan, or raised from inside
+        with pytest.raises(error, match=message):
+            call()
+
+
 def test_gradcheck_nudges_an_input_stored_transposed():
     """The numeric Jacobian nudges a private copy of each input; for an input stored in
     another order than C (a transpose), that copy's flat view was a copy again, every nudge
