@@ -425,6 +425,8 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
             return gradient if gradient.dtype == dtype else gradient.astype(dtype)  # type: ignore[attr-defined]
         g = _copy_of(gradient._data, dtype)
     else:
+        if np.iscomplexobj(gradient):  # numpy would drop the imaginary part with a warning
+            raise TypeError(f"{what}: the gradient is complex; autograd_lite differentiates real functions")
         try:
             g = _copy_of(gradient, dtype)
         except (TypeError, ValueError) as e:
@@ -503,7 +505,13 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
 
 
 def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str, caller: str = "grad()") -> list[Tensor]:
+    """A Tensor or a list or tuple of them, as a non-empty list (as PyTorch, an empty one is refused:
+    it asks for nothing, which is never what was meant)."""
+    if not isinstance(x, (Tensor, list, tuple)):
+        raise TypeError(f"{caller}: {what} must be a Tensor or a list of Tensors, got a {type(x).__name__}")
     items = [x] if isinstance(x, Tensor) else list(x)
+    if not items:
+        raise ValueError(f"{caller}: {what} is an empty list; give at least one tensor")
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
             raise TypeError(f"{caller}: {what}[{i}] is a {type(t).__name__}, not a Tensor")
@@ -543,8 +551,8 @@ def grad(
     ins = _as_tensor_list(inputs, "inputs")
     if grad_outputs is None:
         grad_outputs = [None] * len(outs)
-    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs]
+    elif isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, int, float, complex)):
+        grad_outputs = [grad_outputs]  # one gradient, of the one output
     else:
         grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outs):

@@ -108,6 +108,15 @@ BAD_INPUTS = {
     "fill_ with a string": (lambda x: x.fill_("a"), TypeError, "fill_: the value must be a number"),
     "+= None": (lambda x: x.__iadd__(None), TypeError, r"\+=: cannot compute with operands of types Tensor"),
     "*= a string": (lambda x: x.__imul__("a"), TypeError, r"\*=: cannot compute with operands of types Tensor"),
+    # the autograd API: each was accepted and did nothing, or raised from inside
+    "grad of no inputs": (lambda x: al.grad((x.requires_grad_() * 2.0).sum(), []), ValueError,
+                          r"grad\(\): inputs is an empty list"),
+    "backward into no inputs": (lambda x: (x.requires_grad_() * 2.0).sum().backward(inputs=[]), ValueError,
+                                r"backward\(\): inputs is an empty list"),
+    "grad of inputs in a dict": (lambda x: al.grad((x.requires_grad_() * 2.0).sum(), {"x": x}), TypeError,
+                                 "inputs must be a Tensor or a list of Tensors, got a dict"),
+    "a complex gradient": (lambda x: al.grad(x.requires_grad_() * 2.0, [x], grad_outputs=np.full(6, 1j)),
+                           TypeError, "the gradient is complex"),
 }
 
 
@@ -118,6 +127,13 @@ def test_bad_input_is_named_where_it_was_given(case):
     call, error, message = BAD_INPUTS[case]
     with pytest.raises(error, match=message):
         call(Tensor(np.arange(6.0)))
+
+
+def test_a_number_is_the_gradient_of_a_one_element_output():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for given in (2.0, np.float64(2.0), 2):  # "'float' object is not iterable"
+        (g,) = al.grad((x * x).sum(), [x], grad_outputs=given)
+        assert g.data.tolist() == [4.0, 8.0]
 
 
 def test_in_place_operators_and_clip_take_array_likes_and_numpy_numbers():
