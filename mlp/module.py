@@ -157,7 +157,10 @@ class Module:
                         yield from item.named_parameters(f"{name}.{i}.")
 
     def parameters(self) -> list[Parameter]:
-        return [p for _, p in self.named_parameters()]
+        """Each Parameter once, in definition order, as PyTorch's ``parameters()``: a layer added
+        twice, or a weight tied between two layers, is one Parameter, and an optimizer given it
+        twice would step it twice. (``named_parameters()`` and ``state_dict()`` keep every name.)"""
+        return list({id(p): p for _, p in self.named_parameters()}.values())
 
     def zero_grad(self) -> None:
         for p in self.parameters():

@@ -85,3 +85,20 @@ def test_custom_module():
     assert [n for n, _ in m.named_parameters()] == ["w"]
     assert m.num_parameters() == 2
     np.testing.assert_array_equal(m(np.array([2.0, 3.0])).data, [2.0, 3.0])
+
+
+def test_a_shared_parameter_is_listed_once_and_stepped_once():
+    """A layer used twice (tied weights) is one set of Parameters: parameters() lists each once,
+    as PyTorch's, so an optimizer steps the shared weight once per step, by the summed gradient."""
+    shared = Dense(2, 2, rng=0)
+    net = NeuralNetwork(MSE()).add(shared).add(Sigmoid()).add(shared)
+    assert [n for n, _ in net.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    X, y = np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]])
+    net.loss_function(net.forward(X), y).backward()  # both uses add into one .grad
+    expected = shared.weight.data - 0.1 * shared.weight.grad.data
+    net.zero_grad()
+    net.train(X, y, epochs=1, learning_rate=0.1, progress=False)
+    np.testing.assert_allclose(shared.weight.data, expected, rtol=1e-12)
+    assert [id(p) for p in net.parameters()] == [id(shared.weight), id(shared.bias)]
+    assert net.num_parameters() == 6
