@@ -11,7 +11,37 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite import Tensor
+
 from .module import Parameter
+
+
+def parameter_list(params: Any, owner: str) -> list[Tensor]:
+    """``params`` as a list of distinct leaf Tensors, or an error naming what is wrong.
+
+    One Tensor is iterable (over its rows), so ``SGD(p)`` would hold the rows, copies that
+    nothing reads, and train nothing; a parameter listed twice would be stepped twice (PyTorch
+    warns that this will become an error); a computed Tensor is no weight to update.
+    """
+    if isinstance(params, (Tensor, np.ndarray)) or not isinstance(params, Iterable):
+        raise TypeError(f"{owner}: params must be a list of Parameters, e.g. [p] or net.parameters(), got "
+                        f"{type(params).__name__}" + (" (one tensor)" if isinstance(params, Tensor) else ""))
+    params = list(params)
+    if not params:
+        raise ValueError(f"{owner}: got an empty parameter list")
+    first: dict[int, int] = {}
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{owner}: params[{i}] ({type(p).__name__}) is not a Parameter (or Tensor); pass a list "
+                            "of Parameters, e.g. net.parameters()")
+        if not p.is_leaf:
+            raise ValueError(f"{owner}: params[{i}] was computed by an operation, not a leaf Tensor: an optimizer "
+                             "updates weights, Parameters, not results computed from them")
+        j = first.setdefault(id(p), i)
+        if j != i:
+            raise ValueError(f"{owner}: params[{i}] is params[{j}] again; list each parameter once (it would be "
+                             "stepped twice), e.g. net.parameters(), which lists a shared one once")
+    return params
 
 
 class Optimizer:
@@ -19,9 +49,7 @@ class Optimizer:
     forgets the gradients. Parameters without a gradient (unused in the last backward) are skipped."""
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        self.params = parameter_list(params, type(self).__name__)
         self.lr = lr
         self.state: dict[int, dict[str, Any]] = {}  # per parameter, by id
 

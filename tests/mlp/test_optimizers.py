@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor
-from mlp import SGD, Adam, Parameter, RMSProp
+from mlp import SGD, Adam, Dense, Parameter, RMSProp
 
 
 def quadratic_steps(make_opt, steps=5):
@@ -80,3 +80,35 @@ def test_matches_torch_optim(name):
         opt.step()
         theirs.append(p.detach().numpy().copy())
     np.testing.assert_allclose(ours, np.array(theirs), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, RMSProp, Adam])
+def test_one_parameter_instead_of_a_list_is_refused(optimizer):
+    """One tensor iterates over its rows: the optimizer held 3 copies and trained nothing."""
+    p = Parameter(np.ones((3, 4)))
+    with pytest.raises(TypeError, match=rf"^{optimizer.__name__}: params must be a list of Parameters, e.g. \[p\] "
+                                        r"or net.parameters\(\), got Parameter \(one tensor\)$"):
+        optimizer(p, lr=0.1)
+    with pytest.raises(TypeError, match=r"params must be a list of Parameters, e.g. \[p\] or net.parameters\(\), "
+                                        r"got float$"):
+        optimizer(0.5, lr=0.1)
+
+
+def test_what_is_not_a_parameter_is_refused_by_index():
+    p = Parameter(np.ones(2))
+    with pytest.raises(TypeError, match=r"^SGD: params\[1\] \(ndarray\) is not a Parameter \(or Tensor\); pass a "
+                                        r"list of Parameters, e.g. net.parameters\(\)$"):
+        SGD([p, np.zeros(2)], lr=0.1)
+    with pytest.raises(TypeError, match=r"^Adam: params\[0\] \(tuple\) is not a Parameter"):
+        Adam(Dense(2, 1).named_parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^RMSProp: params\[0\] was computed by an operation, not a leaf Tensor"):
+        RMSProp([p * 2], lr=0.1)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, RMSProp, Adam])
+def test_a_parameter_listed_twice_is_refused(optimizer):
+    """Listed twice, it was stepped twice (and Adam counted two steps)."""
+    q, r = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    with pytest.raises(ValueError, match=rf"^{optimizer.__name__}: params\[2\] is params\[0\] again; list each "
+                                        r"parameter once \(it would be stepped twice\)"):
+        optimizer([q, r, q], lr=1.0)
