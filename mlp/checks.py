@@ -7,7 +7,6 @@ changes the network but its remembered input shape, once all checks pass.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from autograd_lite import Tensor, no_grad
 
 from .activations import Softmax
 from .loss import CrossEntropy
-from .module import as_input
+from .module import as_input, checked_number
 from .optimizers import SGD, Optimizer
 from .shapes import run_checked
 
@@ -33,10 +32,8 @@ CHECK_ROWS = 4096  # rows per forward when train() checks the whole data set bef
 def make_optimizer(net: NeuralNetwork, optimizer: Any, learning_rate: float | None) -> Optimizer:
     """The optimizer train() steps: ``optimizer`` (an instance, checked to hold the network's
     parameters) or a class (SGD by default) made over them with ``learning_rate``."""
-    if learning_rate is not None and (
-            not isinstance(learning_rate, (int, float, np.integer, np.floating)) or isinstance(learning_rate, bool)
-            or not 0 < learning_rate < math.inf):
-        raise ValueError(f"train(): learning_rate must be a positive number, got {learning_rate!r}")
+    if learning_rate is not None:
+        checked_number(learning_rate, "learning_rate", "train()", "a positive number")
     if isinstance(optimizer, Optimizer):
         _check_holds_our_parameters(net, optimizer)
         if learning_rate is not None:

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import numbers
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -40,6 +42,26 @@ def positive_int(value: Any, what: str, owner: str) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
     return int(value)
+
+
+_RULES: dict[str, Callable[[float], bool]] = {
+    "a positive number": lambda v: v > 0,
+    "a number >= 0": lambda v: v >= 0,
+    "a number in [0, 1)": lambda v: 0 <= v < 1,
+}
+
+
+def checked_number(value: Any, what: str, owner: str, rule: str = "a number >= 0") -> float:
+    """``value`` as a float if it is a finite real number (a numpy scalar too) that meets
+    ``rule``, one of ``_RULES``' keys; else a TypeError (not a number: a string, None, a list,
+    an array, a bool: True is no learning rate) or a ValueError (nan, inf, out of range), each
+    naming ``owner``, ``what`` and the value. Checked when the setting is given, not at the
+    first step, where numpy would fail inside, or worse compute on."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {what} must be {rule}, got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and _RULES[rule](value)):
+        raise ValueError(f"{owner}: {what} must be {rule}, got {value!r}")
+    return float(value)
 
 
 def he_normal(shape: tuple[int, ...], fan_in: int, rng: Any, owner: str) -> np.ndarray:

@@ -292,7 +292,8 @@ class NeuralNetwork(Module):
         Raises:
             ValueError: for bad data or settings (or an optimizer over another network's
                 parameters), before any training step.
-            TypeError: for missing targets or epochs, or callbacks that are not functions.
+            TypeError: for missing targets or epochs, callbacks that are not functions, or a
+                learning rate that is not a number.
             TrainingDiverged: if the loss stops being finite; the weights stay as they were
                 before that step.
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from autograd_lite import Tensor
 
-from .module import Parameter
+from .module import Parameter, checked_number
 
 
 def parameter_list(params: Any, owner: str) -> list[Tensor]:
@@ -59,9 +59,12 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {value}")
-        self._lr = float(value)
+        self._lr = self._setting("lr", value, "a positive number")
+
+    def _setting(self, what: str, value: Any, rule: str = "a number >= 0") -> float:
+        """A hyperparameter checked as every optimizer checks them (``checked_number``), errors
+        naming this optimizer, the setting and the value."""
+        return checked_number(value, what, type(self).__name__, rule)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -86,11 +89,13 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Parameter], lr: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError("SGD: momentum and weight_decay must be >= 0")
-        if nesterov and momentum == 0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0")
-        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+        self.momentum = self._setting("momentum", momentum)
+        self.weight_decay = self._setting("weight_decay", weight_decay)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+        if nesterov and self.momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0 (PyTorch's rule), e.g. momentum=0.9")
+        self.nesterov = bool(nesterov)
 
     def step(self) -> None:
         if self.momentum or self.weight_decay:
@@ -112,12 +117,17 @@ class SGD(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """s = alpha s + (1 - alpha) g^2;  p -= lr g / (sqrt(s) + eps)."""
+    """s = alpha s + (1 - alpha) g^2;  p -= lr g / (sqrt(s) + eps).
+
+    alpha > 1 is accepted, as PyTorch accepts it. eps must be positive (PyTorch also takes 0):
+    with eps = 0 a weight whose gradient is 0 from the start becomes 0 / 0 = nan."""
 
     def __init__(self, params: Iterable[Parameter], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
+        self.alpha = self._setting("alpha", alpha)
+        self.eps = self._setting("eps", eps, "a positive number")
+        self.weight_decay = self._setting("weight_decay", weight_decay)
 
     def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
@@ -130,14 +140,20 @@ class RMSProp(Optimizer):
 
 class Adam(Optimizer):
     """m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr m^ / (sqrt(v^) + eps),
-    with the bias corrections m^ = m / (1 - b1^t) and v^ = v / (1 - b2^t)."""
+    with the bias corrections m^ = m / (1 - b1^t) and v^ = v / (1 - b2^t).
+
+    eps must be positive (PyTorch also takes 0): with eps = 0 a weight whose gradient is 0
+    from the start becomes 0 / 0 = nan."""
 
     def __init__(self, params: Iterable[Parameter], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
-        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam: betas must be a pair of numbers (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
+        self.betas = (self._setting("betas[0]", betas[0], "a number in [0, 1)"),
+                      self._setting("betas[1]", betas[1], "a number in [0, 1)"))
+        self.eps = self._setting("eps", eps, "a positive number")
+        self.weight_decay = self._setting("weight_decay", weight_decay)
 
     def update(self, p: Parameter, g: np.ndarray, state: dict[str, Any]) -> None:
         b1, b2 = self.betas

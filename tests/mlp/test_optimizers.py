@@ -1,10 +1,12 @@
 """Optimizers: update rules against their formulas, and against torch.optim where installed."""
 
+import re
+
 import numpy as np
 import pytest
 
 from autograd_lite import Tensor
-from mlp import SGD, Adam, Dense, Parameter, RMSProp
+from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, Parameter, RMSProp
 
 
 def quadratic_steps(make_opt, steps=5):
@@ -44,7 +46,7 @@ def test_parameters_without_gradient_are_left_alone():
 
 def test_bad_settings_are_refused():
     p = [Parameter(np.ones(1))]
-    with pytest.raises(ValueError, match="learning rate must be positive"):
+    with pytest.raises(ValueError, match=r"^SGD: lr must be a positive number, got 0$"):
         SGD(p, lr=0)
     with pytest.raises(ValueError, match="nesterov"):
         SGD(p, lr=0.1, nesterov=True)
@@ -112,3 +114,63 @@ def test_a_parameter_listed_twice_is_refused(optimizer):
     with pytest.raises(ValueError, match=rf"^{optimizer.__name__}: params\[2\] is params\[0\] again; list each "
                                         r"parameter once \(it would be stepped twice\)"):
         optimizer([q, r, q], lr=1.0)
+
+
+BAD_SETTINGS = [
+    # (optimizer, settings, error, message): every optimizer's settings go through one check
+    (SGD, {"lr": "0.1"}, TypeError, r"SGD: lr must be a positive number, got '0.1' (str)"),
+    (SGD, {"lr": None}, TypeError, r"SGD: lr must be a positive number, got None (NoneType)"),
+    (SGD, {"lr": [0.1]}, TypeError, r"SGD: lr must be a positive number, got [0.1] (list)"),
+    (SGD, {"lr": np.array([0.1, 0.2])}, TypeError, r"SGD: lr must be a positive number, got array([0.1, 0.2]) "
+                                                   r"(ndarray)"),
+    (Adam, {"lr": True}, TypeError, r"Adam: lr must be a positive number, got True (bool)"),
+    (RMSProp, {"lr": float("nan")}, ValueError, r"RMSProp: lr must be a positive number, got nan"),
+    (SGD, {"momentum": "0.9"}, TypeError, r"SGD: momentum must be a number >= 0, got '0.9' (str)"),
+    (SGD, {"momentum": float("nan")}, ValueError, r"SGD: momentum must be a number >= 0, got nan"),
+    (SGD, {"momentum": -1}, ValueError, r"SGD: momentum must be a number >= 0, got -1"),
+    (SGD, {"weight_decay": -1}, ValueError, r"SGD: weight_decay must be a number >= 0, got -1"),
+    (SGD, {"momentum": 0.9, "nesterov": "yes"}, TypeError, r"SGD: nesterov must be True or False, got 'yes'"),
+    (SGD, {"nesterov": True}, ValueError, r"SGD: nesterov=True needs a momentum > 0 (PyTorch's rule), "
+                                          r"e.g. momentum=0.9"),
+    (RMSProp, {"alpha": -0.1}, ValueError, r"RMSProp: alpha must be a number >= 0, got -0.1"),
+    (RMSProp, {"alpha": "x"}, TypeError, r"RMSProp: alpha must be a number >= 0, got 'x' (str)"),
+    (RMSProp, {"eps": -1}, ValueError, r"RMSProp: eps must be a positive number, got -1"),
+    (RMSProp, {"eps": 0}, ValueError, r"RMSProp: eps must be a positive number, got 0"),
+    (RMSProp, {"weight_decay": -1}, ValueError, r"RMSProp: weight_decay must be a number >= 0, got -1"),
+    (Adam, {"betas": 0.9}, TypeError, r"Adam: betas must be a pair of numbers (beta1, beta2), e.g. (0.9, 0.999), "
+                                      r"got 0.9"),
+    (Adam, {"betas": (0.9,)}, TypeError, r"Adam: betas must be a pair of numbers (beta1, beta2), e.g. (0.9, 0.999), "
+                                         r"got (0.9,)"),
+    (Adam, {"betas": (0.9, 1.0)}, ValueError, r"Adam: betas[1] must be a number in [0, 1), got 1.0"),
+    (Adam, {"betas": (float("nan"), 0.9)}, ValueError, r"Adam: betas[0] must be a number in [0, 1), got nan"),
+    (Adam, {"betas": ("0.9", 0.999)}, TypeError, r"Adam: betas[0] must be a number in [0, 1), got '0.9' (str)"),
+    (Adam, {"eps": -1}, ValueError, r"Adam: eps must be a positive number, got -1"),
+    (Adam, {"weight_decay": -1e-3}, ValueError, r"Adam: weight_decay must be a number >= 0, got -0.001"),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "settings", "error", "message"), BAD_SETTINGS,
+                         ids=[f"{o.__name__}({', '.join(f'{k}={v!r}' for k, v in s.items())})"
+                              for o, s, _, _ in BAD_SETTINGS])
+def test_bad_settings_are_refused_naming_optimizer_setting_and_value(optimizer, settings, error, message):
+    """Refused when given, not at the first step (numpy's errors, or nan weights), nor taken
+    as something else (True as lr=1.0)."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        optimizer([Parameter(np.ones(2))], **{"lr": 0.1, **settings})
+
+
+def test_settings_are_stored_as_floats_and_numpy_scalars_are_fine():
+    p = [Parameter(np.ones(2))]
+    sgd = SGD(p, lr=np.float64(0.1), momentum=np.float32(0.5), nesterov=np.bool_(True))
+    assert (sgd.lr, sgd.momentum, sgd.nesterov) == (0.1, 0.5, True)
+    assert type(sgd.lr) is float and type(sgd.nesterov) is bool
+    assert RMSProp(p, lr=0.1, alpha=1.5).alpha == 1.5  # accepted, as PyTorch accepts it
+    assert Adam(p, lr=0.1, betas=[0, np.float64(0.5)]).betas == (0.0, 0.5)
+    with pytest.raises(TypeError, match=r"^SGD: lr must be a positive number, got True \(bool\)$"):
+        sgd.lr = True  # as train(optimizer=sgd, learning_rate=...) sets it
+
+
+def test_train_checks_its_learning_rate_as_the_optimizers_do():
+    net = NeuralNetwork(MSE()).add(Dense(2, 1))
+    with pytest.raises(TypeError, match=r"^train\(\): learning_rate must be a positive number, got '0.1' \(str\)$"):
+        net.train(np.ones((2, 2)), np.ones((2, 1)), epochs=1, learning_rate="0.1", progress=False)
