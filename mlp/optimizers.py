@@ -1,7 +1,9 @@
 """Optimizers: how a step moves the parameters, given the gradients backward() left in .grad.
 
 Updates act on the parameters' numpy data directly: an update is not part of any graph.
-Names, defaults and update rules follow PyTorch's (torch.optim.SGD / RMSprop / Adam).
+Names, update rules and defaults follow PyTorch's (torch.optim.SGD / RMSprop / Adam), but for
+one default: SGD's lr is 0.01, the seed's (the demos and the seed's API rely on it), where
+PyTorch 2's is 0.001.
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ class Optimizer:
 
 class SGD(Optimizer):
     """p -= lr * g, with optional momentum (v = momentum v + g), Nesterov look-ahead
-    (step along g + momentum v) and weight decay (g += weight_decay p)."""
+    (step along g + momentum v) and weight decay (g += weight_decay p).
+
+    lr defaults to 0.01, the seed's; PyTorch 2's SGD defaults to 0.001."""
 
     def __init__(self, params: Iterable[Parameter], lr: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:

@@ -1,10 +1,12 @@
 """Optimizers: update rules against their formulas, and against torch.optim where installed."""
 
+import inspect
 import re
 
 import numpy as np
 import pytest
 
+import mlp.optimizers
 from autograd_lite import Tensor
 from mlp import MSE, SGD, Adam, Dense, NeuralNetwork, Parameter, RMSProp
 
@@ -174,3 +176,17 @@ def test_train_checks_its_learning_rate_as_the_optimizers_do():
     net = NeuralNetwork(MSE()).add(Dense(2, 1))
     with pytest.raises(TypeError, match=r"^train\(\): learning_rate must be a positive number, got '0.1' \(str\)$"):
         net.train(np.ones((2, 2)), np.ones((2, 1)), epochs=1, learning_rate="0.1", progress=False)
+
+
+def test_defaults_are_pytorchs_but_sgds_lr_as_the_docstrings_say():
+    """The module docstring says the defaults follow PyTorch's except SGD's lr (0.01, the
+    seed's, where PyTorch 2 has 0.001): every other shared default is compared with torch.optim's."""
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((SGD, torch.optim.SGD), (RMSProp, torch.optim.RMSprop), (Adam, torch.optim.Adam)):
+        mine = {k: v.default for k, v in inspect.signature(ours).parameters.items() if k != "params"}
+        torchs = {k: v.default for k, v in inspect.signature(theirs).parameters.items()}
+        differ = {k: (v, torchs[k]) for k, v in mine.items() if v != torchs[k]}
+        assert differ == ({"lr": (0.01, 0.001)} if ours is SGD else {}), ours.__name__
+    assert SGD([Parameter(np.ones(1))]).lr == 0.01
+    assert "SGD's lr is 0.01, the seed's" in " ".join(mlp.optimizers.__doc__.split())
+    assert "lr defaults to 0.01, the seed's; PyTorch 2's SGD defaults to 0.001" in " ".join(SGD.__doc__.split())
