@@ -16,7 +16,7 @@ import numpy as np
 from autograd_lite import Tensor, no_grad
 
 from .activations import Softmax
-from .loss import CrossEntropy
+from .loss import CrossEntropy, Loss
 from .module import as_input, checked_number
 from .optimizers import SGD, Optimizer
 from .shapes import run_checked
@@ -100,7 +100,8 @@ def check_data(net: NeuralNetwork, X: Any, y: Any) -> tuple[np.ndarray, np.ndarr
 def check_compatible(net: NeuralNetwork, X: np.ndarray, y: np.ndarray) -> None:
     """The forward and the loss over all of X, without a graph, before the first step: the
     first chunk layer by layer, so that a layer that cannot take what the one before gives is
-    named with the shapes; then whatever the loss refuses (a target of the wrong shape, a
+    named with the shapes; then outputs the loss cannot learn from whatever the target (one
+    output for CrossEntropy), and whatever the loss refuses (a target of the wrong shape, a
     class index out of range, a prediction outside [0, 1] for BCE) is refused with the
     data's shapes, not a batch's."""
     loss_fn = net.loss_for("train()")
@@ -113,6 +114,8 @@ def check_compatible(net: NeuralNetwork, X: np.ndarray, y: np.ndarray) -> None:
         )
     with no_grad():
         first = run_checked(net.layers, as_input(X[:CHECK_ROWS]), "train()").data
+        if isinstance(loss_fn, Loss):  # before the loss, whose refusal below would be taken for a shape mismatch
+            loss_fn.check_output(first.shape, "train()")
         out = np.concatenate([first] + [net.forward(X[i:i + CHECK_ROWS]).data
                                         for i in range(CHECK_ROWS, len(X), CHECK_ROWS)])
         try:

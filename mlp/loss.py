@@ -41,6 +41,10 @@ class Loss:
         """PyTorch's order: prediction first, target second."""
         return self.forward(y_true, y_pred)
 
+    def check_output(self, shape: tuple[int, ...], caller: str) -> None:
+        """Refuse, naming ``caller``, predictions of a shape this loss cannot learn from,
+        whatever the target; every shape is fine by default."""
+
     def classes(self, output: np.ndarray) -> np.ndarray:
         """Predicted classes: the largest output of each row (several outputs), or 1 where the
         one output is at least 0.5 (a probability, as a final Sigmoid gives)."""
@@ -129,7 +133,20 @@ class CrossEntropy(Loss):
     """
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
-        return F.cross_entropy(_prediction(y_pred), _target(y_true))
+        y_pred = _prediction(y_pred)
+        self.check_output(y_pred.shape, repr(self))
+        return F.cross_entropy(y_pred, _target(y_true))
+
+    def check_output(self, shape: tuple[int, ...], caller: str) -> None:
+        """One score per sample is one class: its softmax is always 1 and the loss always 0,
+        whatever the target, so training would run and learn nothing. Refused, with the fix."""
+        if shape and shape[-1] == 1:
+            raise ValueError(
+                f"{caller}: cross-entropy needs at least 2 outputs per sample, one score per class, but the network "
+                f"gives 1 (output shape {tuple(shape)}): the softmax of one score is always 1, so the loss would "
+                "always be 0 and nothing would be learned. For C classes end the network with C outputs (y: class "
+                "indices 0..C-1); for a yes/no target keep one output and use BCE() after a final Sigmoid()"
+            )
 
     def probabilities(self, output: np.ndarray) -> np.ndarray:
         """softmax of the scores along the class axis (the last)."""

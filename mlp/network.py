@@ -224,6 +224,8 @@ class NeuralNetwork(Module):
         loss_fn = self.loss_for("evaluate()")
         with no_grad():
             out = self.forward(as_input(self._as_batch(X)))
+            if isinstance(loss_fn, Loss):
+                loss_fn.check_output(out.shape, "evaluate()")
             loss = float(loss_fn(out, y).item())
         if not accuracy:
             return loss

@@ -518,3 +518,24 @@ def test_no_derivative_formula_outside_manual():
             with open(os.path.join(folder, name)) as f:
                 for lineno, line in enumerate(f, 1):
                     assert not pattern.search(line), f"{name}:{lineno}: {line.strip()}"
+
+
+def test_cross_entropy_on_one_output_is_refused_and_bce_suggested():
+    """Softmax over one score is 1: the loss was always 0 and training learned nothing, after
+    a hint to reshape y to (10, 1). Refused before any step, by train() and evaluate() alike."""
+    rng = np.random.default_rng(0)
+    X, labels = rng.standard_normal((10, 2)), rng.integers(0, 2, 10)
+    net = NeuralNetwork(CrossEntropy()).add(Dense(2, 3)).add(Tanh()).add(Dense(3, 1))
+    before = net.state_dict()
+    reason = (r"cross-entropy needs at least 2 outputs per sample, one score per class, but the network gives 1 "
+              r"\(output shape \(10, 1\)\): the softmax of one score is always 1, so the loss would always be 0 and "
+              r"nothing would be learned. For C classes end the network with C outputs \(y: class indices 0..C-1\); "
+              r"for a yes/no target keep one output and use BCE\(\) after a final Sigmoid\(\)$")
+    for y in (labels, labels.reshape(10, 1), labels.reshape(10, 1).astype(float)):
+        with pytest.raises(ValueError, match=r"^train\(\): " + reason):
+            net.train(X, y, epochs=2, learning_rate=0.1, verbose=False)
+        with pytest.raises(ValueError, match=r"^evaluate\(\): " + reason):
+            net.evaluate(X, y)
+    with pytest.raises(ValueError, match=r"^CrossEntropy\(\): " + reason):
+        CrossEntropy()(net.forward(X), labels.reshape(10, 1))
+    assert unchanged(net, before)
