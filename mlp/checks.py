@@ -83,9 +83,11 @@ def check_data(net: NeuralNetwork, X: Any, y: Any) -> tuple[np.ndarray, np.ndarr
                          "sample? reshape X to (samples, 1)")
     if len(Xa) == 0:
         raise ValueError("train(): X has no samples")
-    if ya.ndim == 0 or len(ya) != len(Xa):
-        n_y = len(ya) if ya.ndim else 0
-        raise ValueError(f"train(): X has {len(Xa)} samples but y has {n_y} (shapes {Xa.shape} and {ya.shape})")
+    if ya.ndim == 0:
+        raise ValueError(f"train(): y must hold one target per sample, {len(Xa)} for X's {len(Xa)} samples "
+                         f"(shape ({len(Xa)},) or ({len(Xa)}, ...)), got the single value {ya.item()!r} (shape ())")
+    if len(ya) != len(Xa):
+        raise ValueError(f"train(): X has {len(Xa)} samples but y has {len(ya)} (shapes {Xa.shape} and {ya.shape})")
     dtype = net.dtype
     Xa = Xa.astype(dtype, copy=False)
     if ya.dtype.kind not in "iu":
@@ -131,6 +133,14 @@ def check_compatible(net: NeuralNetwork, X: np.ndarray, y: np.ndarray) -> None:
                 f"{y.shape}: {e}"
             ) from None
     net.input_shape = X.shape[1:]
+
+
+def flag(value: Any, what: str) -> bool:
+    """``value`` if it is True or False (a numpy bool too); else a TypeError naming ``what``:
+    a string such as "no" is true, so it would silently mean yes."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"train(): {what} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def callbacks_list(callbacks: Any) -> list[Callback]:

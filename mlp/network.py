@@ -311,8 +311,8 @@ class NeuralNetwork(Module):
             raise TypeError("train(): give the number of passes over the data, epochs=... (a positive integer)")
         epochs = positive_int(epochs, "epochs", "train()")
         batch_size = positive_int(batch_size, "batch_size", "train()")
-        if not isinstance(compile, bool):
-            raise TypeError(f"train(): compile must be True or False, got {compile!r}")
+        compile = checks.flag(compile, "compile")
+        shuffle = checks.flag(shuffle, "shuffle")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"train(): progress must be True, False or None, got {progress!r}")
         hooks = checks.callbacks_list(callbacks)

@@ -238,9 +238,12 @@ def test_evaluate_and_summary():
         (np.ones((4, 2)), np.ones((4, 1)), {"learning_rate": np.inf}, "learning_rate must be a positive number"),
         (np.ones(4), np.ones((4, 1)), {}, r"X must have a samples axis and at least one more, shape \(samples, "
                                           r"features\) or \(samples, channels, height, width\), got shape \(4,\)"),
+        (np.ones((4, 2)), np.float64(1.0), {}, r"^train\(\): y must hold one target per sample, 4 for X's 4 samples "
+                                               r"\(shape \(4,\) or \(4, ...\)\), got the single value 1.0 \(shape "
+                                               r"\(\)\)$"),
     ],
     ids=["lengths", "input-size", "nan-X", "inf-y", "lr-zero", "lr-negative", "epochs-zero", "epochs-float",
-         "target-shape", "lr-inf", "X-1d"],
+         "target-shape", "lr-inf", "X-1d", "y-0d"],
 )
 def test_bad_input_is_refused_before_any_training_step(X, y, kwargs, message):
     net = xor_net()
@@ -250,6 +253,18 @@ def test_bad_input_is_refused_before_any_training_step(X, y, kwargs, message):
         net.train(X, y, **args)
     for name, value in net.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+@pytest.mark.parametrize("setting", ["shuffle", "compile"])
+def test_switches_must_be_true_or_false(setting):
+    """shuffle="no" is a true string: it shuffled."""
+    X, y = xor()
+    net = xor_net()
+    before = net.state_dict()
+    with pytest.raises(TypeError, match=rf"^train\(\): {setting} must be True or False, got 'no'$"):
+        net.train(X, y, epochs=2, learning_rate=0.1, verbose=False, **{setting: "no"})
+    assert unchanged(net, before)
+    net.train(X, y, epochs=1, learning_rate=0.1, verbose=False, **{setting: np.bool_(False)})
 
 
 def unchanged(net: NeuralNetwork, before: dict) -> bool:
