@@ -179,11 +179,16 @@ def mse(pred: Any, target: Any, reduction: Reduction = "mean") -> Any:
 
 @tensor_method("bce", kind="composite", primitives=("clip", "log", "mul", "sub", "add", "neg", "mean"),
                is_method=False)
-def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean") -> Any:
+def bce(pred: Any, target: Any, eps: float | None = None, reduction: Reduction = "mean") -> Any:
     """Binary cross-entropy of probabilities: -(t log p + (1 - t) log(1 - p)).
 
-    p is clipped to [eps, 1 - eps] (eps at least the dtype's resolution), so predictions of
-    exactly 0 or 1 give a finite loss and gradient. For raw scores use :func:`bce_with_logits`.
+    p and 1 - p are taken as at least ``eps`` inside the logs, so that a prediction of exactly
+    0 or 1 gives a finite loss and gradient. By default eps is e^-100, so that each log is at
+    least -100 as in PyTorch's ``binary_cross_entropy`` (float32: its smallest normal number,
+    1.2e-38, so that the gradient 1/p stays finite). Every prediction above it keeps its exact
+    gradient: a confident wrong one (p = 1e-13 for a target of 1) is pushed back hard, where a
+    clip at the dtype's resolution gave it none, and training could not recover from it. For
+    raw scores use :func:`bce_with_logits`, exact at every scale.
 
     Like PyTorch's ``binary_cross_entropy``, predictions outside [0, 1] are refused (they are
     not probabilities: the clip would flatten them and their gradient to zero, and training
@@ -192,10 +197,13 @@ def bce(pred: Any, target: Any, eps: float = 1e-12, reduction: Reduction = "mean
     """
     target = _target_like(pred, target, "bce")
     checked(_check_probabilities, _data(pred), _data(target))
-    eps = max(eps, float(np.finfo(_data(pred).dtype).eps))
-    p = ops.clip(pred, eps, 1.0 - eps)
-    loss = -(target * log(p) + (1.0 - target) * log(1.0 - p))
+    floor = float(np.finfo(_data(pred).dtype).tiny)  # (1 / p finite)
+    eps = max(_BCE_EPS if eps is None else eps, floor)
+    loss = -(target * log(ops.clip(pred, eps, None)) + (1.0 - target) * log(ops.clip(1.0 - pred, eps, None)))
     return _reduce(loss, reduction, "bce")
+
+
+_BCE_EPS = float(np.exp(-100.0))  # bce's default floor of p and 1 - p: logs of at least -100, PyTorch's
 
 
 def _check_probabilities(pred: Any, target: Any) -> None:

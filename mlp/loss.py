@@ -87,10 +87,12 @@ class MSE(Loss):
 
 
 class BCE(Loss):
-    """Binary cross-entropy of probabilities; predictions of exactly 0 or 1 are clipped to
-    [eps, 1 - eps], so the loss and its gradient stay finite."""
+    """Binary cross-entropy of probabilities (``autograd_lite.bce``): p and 1 - p are taken as
+    at least ``eps`` inside the logs (None: e^-100, each log at least -100 as in PyTorch), so
+    that predictions of exactly 0 or 1 give a finite loss and gradient, and every other
+    prediction its exact gradient."""
 
-    def __init__(self, eps: float = 1e-12) -> None:
+    def __init__(self, eps: float | None = None) -> None:
         self.eps = eps
 
     def forward(self, y_true: Any, y_pred: Any) -> Tensor:
@@ -120,7 +122,7 @@ class BCE(Loss):
         return {"eps": self.eps}
 
     def __repr__(self) -> str:
-        return "BCE()" if self.eps == 1e-12 else f"BCE(eps={self.eps})"
+        return "BCE()" if self.eps is None else f"BCE(eps={self.eps})"
 
 
 BinaryCrossEntropy = BCE

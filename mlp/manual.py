@@ -76,20 +76,21 @@ class MSE:
 
 
 class BCE:
-    """L = -mean(t log p + (1 - t) log(1 - p)), p clipped to [eps, 1 - eps];
-    dL/dp = (p - t) / (p (1 - p)) / N inside the clip range, 0 outside it."""
+    """L = -mean(t log p + (1 - t) log(1 - p)), p and 1 - p taken as at least eps (e^-100:
+    each log at least -100, as the engine's bce and PyTorch);
+    dL/dp = (-t / p + (1 - t) / (1 - p)) / N, each term 0 where its p or 1 - p is below eps."""
 
-    def __init__(self, eps: float = 1e-12) -> None:
+    def __init__(self, eps: float = float(np.exp(-100.0))) -> None:
         self.eps = eps
 
     def loss(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        p = np.clip(y_pred, self.eps, 1 - self.eps)
-        return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
+        p, q = np.maximum(y_pred, self.eps), np.maximum(1 - y_pred, self.eps)
+        return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(q)))
 
     def derivative(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        p = np.clip(y_pred, self.eps, 1 - self.eps)
-        inside = (y_pred >= self.eps) & (y_pred <= 1 - self.eps)
-        return np.where(inside, (p - y_true) / (p * (1 - p)), 0.0) / y_true.size
+        p, q = np.maximum(y_pred, self.eps), np.maximum(1 - y_pred, self.eps)
+        return (np.where(y_pred >= self.eps, -y_true / p, 0.0)
+                + np.where(1 - y_pred >= self.eps, (1 - y_true) / q, 0.0)) / y_true.size
 
 
 class CrossEntropy:
@@ -137,7 +138,7 @@ def gradients(network: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[s
     if loss_kind not in _LOSSES:
         raise TypeError(f"manual.gradients: no hand-derived derivative for the loss {loss_kind}")
     loss_fn = _LOSSES[loss_kind]()
-    if loss_kind == "BCE":
+    if loss_kind == "BCE" and network.loss_function.eps is not None:
         loss_fn.eps = network.loss_function.eps
 
     out = np.asarray(X, dtype=np.float64)
