@@ -136,6 +136,7 @@ def through(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 _new = object.__new__
 _ndarray = np.ndarray
+_F64 = np.dtype(np.float64)
 _shapes = SHAPES.setdefault
 
 
@@ -258,7 +259,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     def result(x: Tensor, xd: Any, out: Any, params: tuple) -> Any:
         """The Tensor of ``out``, recorded in the graph when x needs a gradient (both forms below)."""
         cls = out.__class__
-        if (cls is not np.ndarray and cls not in _SCALARS) or (cls is np.ndarray and out.ndim == 0):
+        if (cls is not _ndarray and cls not in _SCALARS) or (cls is _ndarray and not out.shape):
             out = _scalar(out)
         px = x._node
         if px is None and x._requires_grad:
@@ -285,7 +286,8 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         if not isinstance(x, Tensor):
             return forward(x) if tracer.active is None else _traced_numpy(prim, (x,), ())
         xd = x._data
-        if small_floats_of_ints and xd.dtype.kind in "biu":  # (such a tensor never requires grad)
+        dtype = xd.dtype
+        if small_floats_of_ints and dtype is not _F64 and dtype.kind in "biu":  # (such a tensor never requires grad)
             from .ops import astype  # (ops imports this module) the table's: a compiled step repeats it
 
             x = astype(x, np.dtype(np.float64), xd.dtype)
@@ -422,9 +424,11 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
             return fn(condition, x, y)
         c = condition._data if tc else condition
         if not tx and ty:  # (with both numbers, their own dtypes decide)
-            x = _weak(x, y._data)
+            if x.__class__ is not float and x.__class__ is not int:  # (Python numbers are weak already)
+                x = _weak(x, y._data)
         elif not ty and tx:
-            y = _weak(y, x._data)
+            if y.__class__ is not float and y.__class__ is not int:
+                y = _weak(y, x._data)
         xd = x._data if tx else x
         yd = y._data if ty else y
         px = py = None
@@ -447,7 +451,8 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
         except TypeError:
             raise TypeError(f"{name}: cannot compute with operands of types "
                             f"{kind(condition)}, {kind(x)} and {kind(y)}") from None
-        out = _scalar(out)
+        if out.__class__ is not _ndarray or not out.shape:
+            out = _scalar(out)
         if out.dtype.kind not in "biuf":  # np.where(c, x, "a") makes strings
             raise TypeError(f"{name}: cannot compute with operands of types {kind(condition)}, {kind(x)} and {kind(y)}")
         if (px is None and py is None) or (_off.count and not _mode.enabled):
