@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
+from collections.abc import Sequence
 
 
 def positive_int(text: str) -> int:
@@ -81,8 +83,22 @@ def parser(name: str, description: str, seed_default: int = 0) -> argparse.Argum
     return p
 
 
-def output_folder(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
+def output_folder(path: str, files: Sequence[str] = ()) -> str:
+    """Make the demo's folder and check, before any training, that the demo can write there:
+    the folder is writable and none of its ``files`` exists as something else than a file (a
+    folder of that name). Otherwise the demo would train first and fail at its last line.
+    A mistake ends the demo with a message, not a traceback."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        sys.exit(f"error: --out {path!r}: cannot make the folder ({e.strerror}); give another with --out")
+    if not os.access(path, os.W_OK | os.X_OK):
+        sys.exit(f"error: --out {path!r}: cannot write into this folder (permission denied); give another with --out")
+    for name in files:
+        target = os.path.join(path, name)
+        if os.path.exists(target) and not os.path.isfile(target):
+            sys.exit(f"error: {target!r} exists and is not a file, and the demo writes a picture of that name "
+                     "there; move it, or give another folder with --out")
     return path
 
 

@@ -94,6 +94,7 @@ def arguments() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
+    out = output_folder(args.out, ("gradient_differences.png",))
     np.random.seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nlargest differences: autodiff vs manual {worst_manual:.2e} (tolerance {MANUAL_TOLERANCE:.0e}), "
           f"autodiff vs finite differences {worst_numeric:.2e} (tolerance {NUMERIC_TOLERANCE:.0e})")
     print("agree" if ok else "DISAGREE")
-    path = plot_differences(rows, os.path.join(output_folder(args.out), "gradient_differences.png"))
+    path = plot_differences(rows, os.path.join(out, "gradient_differences.png"))
     print_pictures([path])
     return 0 if ok else 1
 

@@ -109,6 +109,9 @@ def arguments() -> argparse.ArgumentParser:
     return p
 
 
+PICTURES = ("filters.png", "feature_maps.png", "confusion_matrix.png", "misclassified.png", "learning_curves.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = arguments()
     args = p.parse_args(argv)
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--limit {args.limit} with --test-fraction {args.test_fraction:g} leaves {n_test} digits to test "
                 f"and {args.limit - n_test} to train; a stratified split needs at least one of each of the 10 "
                 "classes in both: raise --limit or bring --test-fraction nearer 0.5")
-    out = output_folder(args.out)
+    out = output_folder(args.out, ("cnn.npz", *PICTURES))
     data = load_data(args.seed, args.test_fraction, args.limit)
     X_train, X_test, y_train, y_test = data
     print(f"digits: {len(X_train) + len(X_test):,} images of 8x8 (scikit-learn's load_digits), {len(X_train):,} to "
@@ -151,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"the CNN saved to {model_path}; NeuralNetwork.from_file gives the same outputs: {'yes' if same else 'NO'}")
 
     example = int(np.flatnonzero(y_test == y_test[0])[0])
-    paths = [os.path.join(out, name) for name in ("filters.png", "feature_maps.png", "confusion_matrix.png",
-                                                  "misclassified.png", "learning_curves.png")]
+    paths = [os.path.join(out, name) for name in PICTURES]
     viz.plot_filters(cnn.layers[0], path=paths[0], title=f"The CNN's {args.filters} learned 3x3 filters")
     viz.plot_feature_maps(cnn, X_test[example], layers=(1, 2), path=paths[1], label=f"a {y_test[example]}",
                           title=f"Feature maps of a test digit ({y_test[example]}): after ReLU, after max-pooling")

@@ -54,7 +54,7 @@ def arguments() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
-    out = output_folder(args.out)
+    out = output_folder(args.out, (f"neuron.{args.format}", f"xor_loss.{args.format}"))
     np.random.seed(args.seed)
     paths = []
 

@@ -40,9 +40,12 @@ def arguments() -> argparse.ArgumentParser:
     return p
 
 
+PICTURES = ("decision_boundary.png", "training_loss.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
-    out = output_folder(args.out)
+    out = output_folder(args.out, PICTURES)
 
     X, y = make_moons(args.samples, noise=args.noise, rng=args.seed)
     np.random.seed(args.seed)
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     accuracy = float(np.mean((net.predict(X) > 0.5) == y))
     print(f"trained in {seconds:.2f} s; final loss {history[-1]:.5f}; training accuracy {accuracy:.1%}")
 
-    paths = [os.path.join(out, "decision_boundary.png"), os.path.join(out, "training_loss.png")]
+    paths = [os.path.join(out, name) for name in PICTURES]
     viz.plot_decision_boundary(net, X, y, path=paths[0], title=f"Two moons: training accuracy {accuracy:.0%}")
     viz.plot_loss(history, path=paths[1], ylabel="mean BCE per epoch")
     print_pictures(paths)

@@ -193,6 +193,34 @@ def test_out_inside_a_file_or_empty_is_a_usage_error(demo, tmp_path, capsys):
         assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+A_PICTURE = {xor: "training_loss.png", compare_gradients: "gradient_differences.png", graph: "neuron.svg",
+             moons: "decision_boundary.png", digits: "cnn.npz"}
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
+def test_a_folder_where_a_picture_goes_is_refused_before_any_work(demo, tmp_path):
+    # the demo trained first, then failed on its last line with an IsADirectoryError traceback
+    (tmp_path / A_PICTURE[demo]).mkdir()
+    with pytest.raises(SystemExit, match=f"'{tmp_path / A_PICTURE[demo]}' exists and is not a file.*--out"):
+        demo.main(["--out", str(tmp_path)])
+    assert os.listdir(tmp_path) == [A_PICTURE[demo]]  # nothing written: it stopped before the work
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
+def test_a_folder_that_cannot_be_written_is_refused_before_any_work(demo, tmp_path, monkeypatch):
+    monkeypatch.setattr("demos._cli.os.access", lambda path, mode: False)  # (root may write anywhere)
+    with pytest.raises(SystemExit, match="cannot write into this folder"):
+        demo.main(["--out", str(tmp_path)])
+
+
+def test_xor_says_when_the_eager_run_was_faster(tmp_path, capsys):
+    xor.main(["--out", str(tmp_path), "--epochs", "2"])  # compiling 8 steps costs more than it saves
+    line = next(t for t in capsys.readouterr().out.splitlines() if t.startswith("trained in"))
+    assert re.fullmatch(r"trained in \d+ ms \(8 compiled steps, al.compile\); the same training eagerly: \d+ ms "
+                        r"\(\d+\.\dx faster: on so short a run compiling costs more than it saves\), losses equal to "
+                        r"0e\+00", line), line
+
+
 @pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.__name__)
 def test_every_option_has_help_that_gives_its_default(demo):
     for action in demo.arguments()._actions:
