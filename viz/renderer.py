@@ -18,6 +18,9 @@ from autograd_lite.files import write_atomically
 
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 150  # Graphviz's default of 72 dpi is blurry on today's screens
+#: seconds a renderer may run before it is stopped: a drawing that takes longer is too large to
+#: lay out (dot's layout grows faster than quadratically with long edges), and waiting longer helps no one.
+TIMEOUT = 300
 
 
 class RendererNotFound(RuntimeError):
@@ -67,16 +70,31 @@ def find_renderer() -> tuple[str, str]:
     )
 
 
+def _run(exe: str, args: list[str], source: str | None = None, timeout: float | None = None) -> bytes:
+    """Run the renderer ``exe`` with ``args`` (DOT ``source`` on stdin); its stdout.
+
+    A renderer that fails or runs past ``timeout`` (default :data:`TIMEOUT`) raises a
+    RuntimeError that says which and what to do, not a subprocess traceback.
+    """
+    timeout = TIMEOUT if timeout is None else timeout
+    name = os.path.basename(exe)
+    try:
+        done = subprocess.run([exe, *args], input=None if source is None else source.encode(),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{name} did not finish laying out the drawing within {timeout:g} s and was stopped: "
+                           "the graph is too large to draw; draw a smaller part of it") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
 def pipe(source: str, format: str = "svg") -> bytes:
     """Render DOT ``source`` to ``format`` (svg or png) and return the bytes."""
     if format not in ("svg", "png"):
         raise ValueError(f"pipe: format must be 'svg' or 'png', got {format!r}")
     _, exe = find_renderer()
-    args = [exe, f"-T{format}"] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else [])
-    done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
+    return _run(exe, [f"-T{format}"] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else []), source)
 
 
 def render_source(source: str, path: str, format: str | None = None) -> str:
@@ -102,10 +120,7 @@ def render_source(source: str, path: str, format: str | None = None) -> str:
         return write_atomically(path, lambda tmp: _pdf_from_png(pipe(source, "png"), tmp))
 
     def run(tmp: str) -> None:
-        args = [exe, f"-T{format}", "-o", tmp] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else [])
-        done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=300)
-        if done.returncode != 0:
-            raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
+        _run(exe, [f"-T{format}", "-o", tmp] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else []), source)
 
     return write_atomically(path, run)
 
@@ -128,10 +143,8 @@ def render_many(sources: list[str], paths: list[str], format: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix=".frames-", dir=folder) as tmp:
         combined = os.path.join(tmp, "frames.gv")
         _write_text(combined, "\n".join(sources))
-        args = [exe, f"-T{out_format}", "-O", combined] + ([f"-Gdpi={PNG_DPI}"] if out_format == "png" else [])
-        done = subprocess.run(args, capture_output=True, timeout=600)
-        if done.returncode != 0:
-            raise RuntimeError(f"{os.path.basename(exe)} failed: {done.stderr.decode(errors='replace').strip()}")
+        _run(exe, [f"-T{out_format}", "-O", combined] + ([f"-Gdpi={PNG_DPI}"] if out_format == "png" else []),
+             timeout=2 * TIMEOUT)  # all the frames of a tour, each a small drawing
         for k, path in enumerate(paths):
             made = f"{combined}.{out_format}" if k == 0 else f"{combined}.{k + 1}.{out_format}"
             if out_format != format:  # graphviz-pure writes no PDF: wrap its PNG

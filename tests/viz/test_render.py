@@ -55,3 +55,16 @@ def test_unknown_format_is_refused(neuron, tmp_path):
     o, _ = neuron
     with pytest.raises(ValueError, match="format must be one of"):
         viz.render(o, tmp_path / "x", format="gif")
+
+
+def test_a_renderer_past_its_timeout_is_a_clear_error_and_leaves_no_file(neuron, tmp_path, monkeypatch):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(render_module, "find_renderer", lambda: ("dot", str(slow)))
+    monkeypatch.setattr(render_module, "TIMEOUT", 0.5)
+    o, _ = neuron
+    with pytest.raises(RuntimeError, match=r"^slow-dot did not finish laying out the drawing within 0.5 s and was "
+                                           r"stopped: the graph is too large to draw; draw a smaller part of it$"):
+        viz.render(o, tmp_path / "neuron.svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow-dot"]  # no drawing, no temporary file
