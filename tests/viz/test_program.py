@@ -47,3 +47,26 @@ def test_a_compiled_step_is_drawn_call_by_call():
 def test_draw_program_refuses_what_is_not_compiled():
     with pytest.raises(TypeError, match="expected a compiled function"):
         viz.draw_program(lambda x: x)
+
+
+def test_a_long_program_is_refused_by_default_with_how_to_draw_it_anyway():
+    v = al.Tensor(np.ones(4), requires_grad=True, name="v")
+
+    def chain(x):
+        h = al.Tensor(x) * v
+        for _ in range(45):
+            h = (h * 1.01).tanh()
+        loss = h.sum()
+        loss.backward()
+        return loss
+
+    step = al.compile(chain)
+    step(np.ones(4))
+    step(np.ones(4))
+    (program,) = step.programs.values()
+    ops = len(program.operations)
+    assert ops > viz.program.MAX_PROGRAM_OPS == 250
+    with pytest.raises(viz.GraphTooLarge, match=rf"has {ops} operations, more than max_nodes=250: rendering it could "
+                                                r"take minutes .*pass max_nodes=None to draw it all anyway"):
+        viz.draw_program(step)
+    assert viz.draw_program(step, max_nodes=None).source.count("shape=ellipse") == ops
