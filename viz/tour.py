@@ -9,19 +9,22 @@ from __future__ import annotations
 import inspect
 import numbers
 import os
+import re
 from typing import Any
 
 import autograd_lite as al
 from autograd_lite import Tensor
 
 from .graph import MAX_NODES, GraphDrawer
-from .renderer import check_format, find_renderer, render_many
+from .renderer import FORMATS, check_format, find_renderer, render_many
 
 #: backward_tour refuses graphs with more operations (frames) than this unless told otherwise.
 MAX_FRAMES = 60
 #: the ``draw_options`` a tour passes on to its drawings (grads, partial and highlight it sets itself).
 DRAW_OPTIONS = (frozenset(inspect.signature(GraphDrawer.draw).parameters) - {"self", "grads", "partial", "highlight"}
                 | {"max_nodes"})
+#: the name of a tour's frame, in any format a tour writes: what a new tour removes when it did not rewrite it.
+FRAME_NAME = re.compile(rf"step_\d{{2,}}\.(?:{'|'.join(FORMATS)})")
 
 
 def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg", params: Any = None,
@@ -36,7 +39,8 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
 
     ``max_frames`` refuses graphs with more operations than that (one frame each; None: any
     number). ``draw_options`` go to the drawing (``rankdir``, ``max_values``, ``show_data``...).
-    All frames are rendered by one renderer process.
+    All frames are rendered by one renderer process. The frames of an earlier tour in ``out_dir``
+    that this one does not rewrite (``step_*.svg/png/pdf``) are removed; other files are left alone.
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"backward_tour: expected the Tensor to backpropagate from, got {type(root).__name__}")
@@ -97,4 +101,16 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
     width = max(2, len(str(len(steps))))
     # render_many makes out_dir, once it has found a renderer
     paths = [os.path.join(os.fspath(out_dir), f"step_{k:0{width}d}.{format}") for k in range(1, len(steps) + 1)]
-    return render_many(sources, paths, format)
+    render_many(sources, paths, format)
+    _remove_old_frames(os.fspath(out_dir), {os.path.basename(p) for p in paths})
+    return paths
+
+
+def _remove_old_frames(folder: str, kept: set[str]) -> None:
+    """Remove the frames of an earlier tour in ``folder`` that this one did not rewrite (the extra
+    steps of a longer tour, the frames of another format), so that the folder shows exactly this
+    tour. Only files named as frames are touched (:data:`FRAME_NAME`), and only once the new
+    frames are all written, so that a tour that fails leaves the earlier one whole."""
+    for entry in os.scandir(folder):
+        if entry.name not in kept and FRAME_NAME.fullmatch(entry.name) and not entry.is_dir(follow_symlinks=False):
+            os.unlink(entry.path)

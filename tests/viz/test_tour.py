@@ -26,6 +26,21 @@ def test_one_frame_per_op_node_in_topological_order(tmp_path, no_system_dot):
     assert x1.grad is None  # the tour does not touch .grad
 
 
+def test_a_new_tour_removes_the_frames_of_an_earlier_one_and_nothing_else(tmp_path, no_system_dot):
+    x = Tensor(0.5, requires_grad=True, name="x")
+    folder = tmp_path / "tour"
+    long = viz.backward_tour(((x * x).exp() + x).tanh(), folder, format="png")
+    assert len(long) == 4
+    others = ["notes.txt", "step_1.svg", "step_01.svg.bak", "step_01.gif", "my_step_01.png"]
+    for name in others:
+        (folder / name).write_text("the user's")
+    (folder / "step_09.png").mkdir()  # a folder is never removed
+    short = viz.backward_tour((x * x).exp(), folder, format="svg")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["step_01.svg", "step_02.svg", "step_09.png", *others])
+    assert [p.rsplit("/", 1)[1] for p in short] == ["step_01.svg", "step_02.svg"]
+    assert all((folder / name).read_text() == "the user's" for name in others)
+
+
 def test_shared_leaf_shows_a_partial_sum(tmp_path, no_system_dot):
     x = Tensor(0.5, requires_grad=True, name="x")
     y = (x * x).exp() + x
