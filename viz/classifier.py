@@ -1,8 +1,8 @@
 """How classifiers did: confusion matrices, the samples they got wrong, learning curves.
 
 Each function takes one model's results or several (a mapping name -> results, drawn side
-by side), builds a matplotlib Figure without pyplot and, with ``path=``, writes a PNG
-atomically:
+by side), builds a matplotlib Figure without pyplot and, with ``path=``, writes it atomically
+in the format the extension names (.png, .svg or .pdf, as ``viz.plots``). PNG sizes:
 
 * ``plot_confusion_matrix``: 520 x 480 pixels per model;
 * ``plot_misclassified``: 110 x 140 pixels per image, ten to a row (at most 40 images);
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .plots import DPI, _figure, _same_length, _save
+from .plots import DPI, _figure, _plot_format, _same_length, _save
 
 CONFUSION_PANEL = (520, 480)
 IMAGE_PANEL = (110, 140)
@@ -100,6 +100,7 @@ def plot_confusion_matrix(y_true: Any, predictions: Any, path: str | os.PathLike
     and the mistakes in red, each cell's count written in it; each panel's title gives the
     model's accuracy."""
     who = "plot_confusion_matrix"
+    file_format = _plot_format(who, path)
     given = len(class_names) if class_names else None
     limit = f"class_names names {given} classes (labels 0..{(given or 0) - 1}); give one name per class"
     y_true = _class_indices(who, "y_true", y_true, given, limit)
@@ -125,7 +126,7 @@ def plot_confusion_matrix(y_true: Any, predictions: Any, path: str | os.PathLike
         accuracy = np.trace(counts) / max(1, counts.sum())
         ax.set_title(f"{name}: {accuracy:.1%} right ({counts.sum() - np.trace(counts)} wrong)", fontsize=11)
     fig.suptitle(title)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -134,6 +135,7 @@ def plot_misclassified(images: Any, y_true: Any, predictions: Any, path: str | o
     """The images some model got wrong (at most ``max_images``, in data order), each titled
     with its true class and, per model, the predicted one (a wrong one marked with ✗)."""
     who = "plot_misclassified"
+    file_format = _plot_format(who, path)
     x = np.asarray(getattr(images, "data", images), dtype=float)
     y_true = _class_indices(who, "y_true", y_true)
     models = _named(who, predictions, y_true, "one label per image", images=x)
@@ -157,7 +159,7 @@ def plot_misclassified(images: Any, y_true: Any, predictions: Any, path: str | o
             ax.set_title(f"true {y_true[i]}\n{guesses}", fontsize=8)
     more = f" (first {len(shown)} of {len(wrong)})" if len(wrong) > len(shown) else f" ({len(wrong)})"
     fig.suptitle(title + more)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -168,6 +170,7 @@ def plot_learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
 
     ``histories`` maps a model's name to ``{"loss": [...], "accuracy": [...]}``.
     """
+    file_format = _plot_format("plot_learning_curves", path)
     fig = _figure(CURVES_SIZE)
     loss_ax, acc_ax = fig.subplots(1, 2)
     for colour, (name, h) in zip(MODEL_COLOURS * 4, histories.items()):
@@ -186,5 +189,5 @@ def plot_learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="best")
     fig.suptitle(title)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig

@@ -1,6 +1,7 @@
 """What a convolutional network learned: its filters, and the feature maps one image makes.
 
-Both build a matplotlib Figure without pyplot and, with ``path=``, write a PNG atomically:
+Both build a matplotlib Figure without pyplot and, with ``path=``, write it atomically in the
+format the extension names (.png, .svg or .pdf, as ``viz.plots``). PNG sizes:
 
 * ``plot_filters``: 150 x 170 pixels per filter and input channel, plus 90 pixels for the
   colour bar and 30 for the title (8 filters of one channel: 1290 x 200);
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .plots import DPI, _figure, _save
+from .plots import DPI, _figure, _plot_format, _save
 
 FILTER_PANEL = (150, 170)
 MAP_PANEL = (120, 130)
@@ -42,6 +43,7 @@ def plot_filters(filters: Any, path: str | os.PathLike | None = None, title: str
 
     >>> plot_filters(net.layers[0], path="filters.png")
     """
+    file_format = _plot_format("plot_filters", path)
     w = _weights(filters)
     f, c, kh, kw = w.shape
     width = FILTER_PANEL[0] * f + 90
@@ -65,7 +67,7 @@ def plot_filters(filters: Any, path: str | os.PathLike | None = None, title: str
                             color="white" if abs(v) > 0.6 * scale else "black")
     fig.colorbar(image, ax=list(axes.ravel()), label="weight", shrink=0.9)
     fig.suptitle(title)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -117,6 +119,7 @@ def plot_feature_maps(model: Any, image: Any, layers: Sequence[int], path: str |
 
     >>> plot_feature_maps(net, X_test[0], layers=(1, 2), path="maps.png")   # after ReLU, after pooling
     """
+    file_format = _plot_format("plot_feature_maps", path)
     layers = _layer_indices("plot_feature_maps", model, layers)
     maps = feature_maps(model, image, layers)
     x = np.asarray(getattr(image, "data", image), dtype=float).reshape(-1, *np.shape(image)[-2:])
@@ -149,5 +152,5 @@ def plot_feature_maps(model: Any, image: Any, layers: Sequence[int], path: str |
                 ax.set_title(f"map {k}", fontsize=9)
         fig.colorbar(image, ax=list(axes[r, 1:]), shrink=0.9, pad=0.01)
     fig.suptitle(title)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig

@@ -2,7 +2,8 @@
 dynamics; and a recorder that collects what they need through ``train(callbacks=...)``.
 
 Every function builds a matplotlib Figure without pyplot (safe with any backend, no window
-opens), returns it, and with ``path=`` also writes a PNG there, atomically. PNG sizes:
+opens), returns it, and with ``path=`` also writes it there, atomically, in the format the
+extension names: .png, .svg or .pdf (no extension: PNG; any other is refused). PNG sizes:
 
 * ``plot_loss`` and ``plot_weight_dynamics``: 800 x 500 pixels;
 * ``plot_decision_boundary``: 700 x 600 pixels;
@@ -25,6 +26,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from autograd_lite.files import write_atomically
+
+from .renderer import FORMATS
 
 DPI = 100
 LOSS_SIZE = (8.0, 5.0)
@@ -56,9 +59,25 @@ def _figure(size: tuple[float, float], constrained: bool = True) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: str | os.PathLike | None) -> None:
+def _plot_format(who: str, path: str | os.PathLike | None) -> str | None:
+    """The format to write ``path`` in, from its extension: png, svg or pdf (no extension: png),
+    as ``viz.render`` follows it; None for no path. Called before drawing, so that any other
+    extension (``loss.jpg``) is refused at once, not after the work."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: path is the file to write, a str or path, got {type(path).__name__}")
+    ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+    if ext and ext not in FORMATS:
+        raise ValueError(f"{who}: cannot write {os.fspath(path)!r}: the format follows the file's extension, "
+                         f"which must be one of {', '.join('.' + f for f in FORMATS)}; got '.{ext}'")
+    return ext or "png"
+
+
+def _save(fig: Figure, path: str | os.PathLike | None, file_format: str | None) -> None:
+    """Write ``fig`` to ``path`` atomically in ``file_format`` (see :func:`_plot_format`)."""
     if path is not None:
-        write_atomically(os.fspath(path), lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+        write_atomically(os.fspath(path), lambda tmp: fig.savefig(tmp, format=file_format, dpi=DPI))
 
 
 def _predict(model: Any, points: np.ndarray) -> np.ndarray:
@@ -118,6 +137,7 @@ def _scatter(ax: Any, X: np.ndarray, labels: np.ndarray, colours: list[Any] | No
 def plot_loss(history: Sequence[float], path: str | os.PathLike | None = None, title: str = "Training loss",
               ylabel: str = "mean loss per epoch", log_scale: bool = True) -> Figure:
     """The per-epoch loss that ``train()`` returns, on a log scale by default."""
+    file_format = _plot_format("plot_loss", path)
     values = np.asarray(history, dtype=float)
     if values.ndim != 1 or values.size == 0:
         raise ValueError("plot_loss: history must be a non-empty list of numbers")
@@ -133,7 +153,7 @@ def plot_loss(history: Sequence[float], path: str | os.PathLike | None = None, t
     ax.grid(True, which="both", alpha=0.3)
     ax.annotate(f"final {values[-1]:.4g}", xy=(epochs[-1], values[-1]), xytext=(-10, 12),
                 textcoords="offset points", ha="right", fontsize=10)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -142,6 +162,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
     """The model's output over a grid around the data (colour), the 0.5 level (black line),
     and the data points coloured by class. With several outputs, the predicted class: each
     class's region in a light shade of the colour its points have."""
+    file_format = _plot_format("plot_decision_boundary", path)
     X, labels = _points_and_labels("plot_decision_boundary", X, y)
     xx, yy, points = _grid(X, resolution, margin)
     out = _predict(model, points)
@@ -168,7 +189,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike |
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
     ax.legend(loc="upper right", framealpha=0.9)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -205,6 +226,7 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
 
     Up to four units sit in one row; more wrap into a grid (at most eight columns), with
     smaller panels beyond sixteen units (see the module docstring for the sizes)."""
+    file_format = _plot_format("plot_hidden_activations", path)
     X, labels = _points_and_labels("plot_hidden_activations", X, y)
     xx, yy, points = _grid(X, resolution, margin)
     acts = hidden_activations(model, points, layer)
@@ -247,7 +269,7 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
     else:
         fig.colorbar(image, cax=fig.add_axes((1 - 90 / width, 0.25, 16 / width, 0.5)), label="activation")
     fig.suptitle(f"Hidden layer {layer + 1} activations", y=1 - 12 / (panel[1] * rows), va="top")
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 
@@ -260,6 +282,7 @@ def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingR
     recorded epochs then label the x axis); ``epochs`` gives the x values of a mapping
     (default 1, 2, 3...).
     """
+    file_format = _plot_format("plot_weight_dynamics", path)
     if isinstance(trajectories, TrainingRecorder):
         epochs = trajectories.epochs if epochs is None else epochs
         trajectories = trajectories.trajectories
@@ -276,7 +299,7 @@ def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingR
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=9, frameon=False)
-    _save(fig, path)
+    _save(fig, path, file_format)
     return fig
 
 

@@ -127,3 +127,30 @@ def test_plots_refuse_labels_of_another_length_than_the_inputs(trained, plot, tm
                                          r"\(shape \(3, 1\)\)$"):
         plot(net, X, y[:3], path=tmp_path / "short.png")
     assert not (tmp_path / "short.png").exists()
+
+
+@pytest.mark.parametrize(("name", "magic"), [("loss.svg", b"<?xml"), ("loss.pdf", b"%PDF"), ("loss.png", b"\x89PNG"),
+                                             ("LOSS.SVG", b"<?xml"), ("loss", b"\x89PNG")])
+def test_a_plot_is_written_in_the_format_its_extension_names(name, magic, tmp_path):
+    viz.plot_loss([1, 0.5, 0.2], path=tmp_path / name)
+    data = (tmp_path / name).read_bytes()
+    assert data.startswith(magic)
+    assert (b"<svg" in data) == name.lower().endswith(".svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # that path, no other, no temporary file
+
+
+def test_a_plot_refuses_an_extension_it_does_not_write_before_drawing(trained, tmp_path):
+    net, X, y, *_ = trained
+
+    def model(points):
+        raise AssertionError("drew the boundary before checking the path")
+
+    message = (r"plot_decision_boundary: cannot write '.*boundary\.jpg': the format follows the file's extension, "
+               r"which must be one of \.svg, \.png, \.pdf; got '\.jpg'")
+    with pytest.raises(ValueError, match=message):
+        viz.plot_decision_boundary(model, X, y, path=tmp_path / "boundary.jpg")
+    with pytest.raises(ValueError, match=r"plot_loss: cannot write .*got '\.gif'"):
+        viz.plot_loss([1, 0.5], path=tmp_path / "loss.gif")
+    with pytest.raises(ValueError, match=r"plot_confusion_matrix: cannot write .*got '\.jpeg'"):
+        viz.plot_confusion_matrix([0, 1], [0, 1], path=tmp_path / "matrix.jpeg")
+    assert list(tmp_path.iterdir()) == []
