@@ -93,12 +93,19 @@ def _record_field(text: str) -> str:
     return text
 
 
+def format_number(v: float) -> str:
+    """4 significant digits: a gradient of 3e-07 stays 3e-07 and 1.2e+15 stays short, where
+    micrograd's 4 decimals showed 0.0000 (or -0.0000) and a 20-digit number. Zero, and -0.0,
+    read 0."""
+    return "0" if v == 0 else f"{v:.4g}"
+
+
 def _format_values(a: Any) -> str:
-    """4 decimals, as micrograd; arrays on one line, flattened (the box shows the shape)."""
+    """Each value by :func:`format_number`; arrays on one line, flattened (the box shows the shape)."""
     a = np.asarray(a, dtype=float)
     if a.ndim == 0:
-        return f"{float(a):.4f}"
-    return "[" + ", ".join(f"{v:.4f}" for v in a.ravel()) + "]"
+        return format_number(float(a))
+    return "[" + ", ".join(format_number(v) for v in a.ravel()) + "]"
 
 
 def _roots(root: Any, what: str) -> list[Tensor]:

@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.image import imsave
 
+from .graph import format_number
 from .plots import hidden_activations
 
 POSITIVE_COLOUR = "#0877bd"  # TensorFlow Playground's blue
@@ -126,7 +127,7 @@ def network_layout(model: Any, input_names: Sequence[str], column_width: float =
                 w = float(W[i, j])
                 edges.append({"x": x, "y": y, "x2": x2, "y2": y2, "weight": w, "magnitude": abs(w),
                               "sign": "positive" if w >= 0 else "negative",
-                              "label": f"W{column + 1}[{i},{j}] = {w:.4f}"})
+                              "label": f"W{column + 1}[{i},{j}] = {format_number(w)}"})
     return nodes, edges
 
 
@@ -175,7 +176,7 @@ def network_diagram(model: Any, input_names: Sequence[str], images: Sequence[Seq
     node_mark = ({"type": "image", "width": NODE_SIZE, "height": NODE_SIZE} if images is not None else
                  {"type": "square", "size": NODE_SIZE**2, "color": "#dddddd", "opacity": 1})
     node_encoding: dict[str, Any] = {"x": x, "y": y, "tooltip": [{"field": "label", "title": "neuron"},
-                                                                  {"field": "bias", "title": "bias", "format": ".4f"}]}
+                                                                  {"field": "bias", "title": "bias", "format": ".4~g"}]}
     if images is not None:
         node_encoding["url"] = {"field": "image", "type": "nominal"}
     node_layer = {"data": {"values": nodes}, "mark": node_mark, "encoding": node_encoding}

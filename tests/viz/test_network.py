@@ -117,3 +117,10 @@ def test_a_width_spreads_the_columns_over_it(net):
     xs = lambda spec: sorted({n["x"] for n in spec["layer"][1]["data"]["values"]})
     assert xs(narrow)[-1] == 260 and xs(wide)[-1] > 400
     assert wide["width"] <= 600 + 1e-9 < narrow["width"] + 300
+
+
+def test_weights_are_labelled_with_four_significant_digits_and_zero_reads_0():
+    net = NeuralNetwork(MSE()).add(Dense(2, 1))
+    net.layers[0].weight.data[:] = [[2.5e-7], [-0.0]]
+    _, edges = network_layout(net, ["a", "b"])
+    assert [e["label"] for e in edges] == ["W1[0,0] = 2.5e-07", "W1[1,0] = 0"]
