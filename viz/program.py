@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import autograd_lite as al
 
 from .graph import GraphDrawing, GraphTooLarge, _dot_string
@@ -111,12 +113,14 @@ def _slots(refs: tuple) -> list[int]:
 
 
 def _constant_text(trace: Any, ref: tuple) -> str:
-    """A short label for a constant operand: numbers and shapes shown, arrays by shape."""
+    """A short label for a constant operand: numbers, shapes and dtypes shown, arrays by shape."""
     kind, value = ref
     if kind in ("t", "l"):
         parts = [_constant_text(trace, r) if r[0] != "v" else "·" for r in value]
         return "(" + ", ".join(parts) + ")"
     c = trace.constants[value]
+    if isinstance(c, np.dtype):  # float64, not repr's dtype('float64')
+        return c.name
     if hasattr(c, "shape") and getattr(c, "ndim", 0) > 0:
         return f"array{c.shape}"
     text = repr(c.item() if hasattr(c, "item") else c)
