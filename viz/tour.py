@@ -84,15 +84,15 @@ def backward_tour(root: Tensor, out_dir: str | os.PathLike, format: str = "svg",
             if p is not None:
                 remaining[id(p)] = remaining.get(id(p), 0) + 1
     final = {id(step.node): step.grad for step in steps}  # each node's gradient, once complete
-    complete: dict[int, Any] = {}
     sources = []
     for k, step in enumerate(steps, 1):
         node = step.node
-        complete[id(node)] = final[id(node)]
         for p in node.parents:
             if p is not None:
                 remaining[id(p)] -= 1
-        grads = {key: g for key, g in complete.items() if remaining.get(key, 0) == 0}
+        # complete once every consumer's VJP has run, before the node's own VJP runs (x1*w1's
+        # gradient is known as soon as the + that used it has run)
+        grads = {key: g for key, g in final.items() if remaining.get(key, 0) == 0}
         grads.update(step.leaf_grads)
         partial = {key for key, left in remaining.items() if left}
         drawing = drawer.draw(grads=grads, partial=partial, highlight=node, **draw_options)

@@ -26,6 +26,22 @@ def test_one_frame_per_op_node_in_topological_order(tmp_path, no_system_dot):
     assert x1.grad is None  # the tour does not touch .grad
 
 
+def test_a_gradient_shows_as_soon_as_every_operation_that_used_it_has_run(tmp_path, no_system_dot):
+    # x1*w1's gradient is complete once the + that used it has run, before its own VJP: it
+    # read "grad -" (nothing known) until its own step, from the engine rewrite on
+    x1, w1 = Tensor(2.0, requires_grad=True, name="x1"), Tensor(-3.0, requires_grad=True, name="w1")
+    x2, w2 = Tensor(0.0, requires_grad=True, name="x2"), Tensor(1.0, requires_grad=True, name="w2")
+    p1, p2 = x1 * w1, x2 * w2
+    o = (p1 + p2).tanh()
+    paths = viz.backward_tour(o, tmp_path, format="svg", params={"p1": p1, "p2": p2})
+    after_add = open(paths[1]).read()  # tanh, then +: both products are complete, neither VJP has run
+    assert "VJP of &#39;add&#39;" in after_add
+    slope = f"{1 - np.tanh(-6.0) ** 2:.4g}".replace("-", "&#45;")  # tanh' at x1 w1 + x2 w2 = -6
+    for name in ("p1", "p2"):
+        assert re.search(rf">{name}</text>.*?>data [^<]*</text>.*?>grad {slope}</text>", after_add, re.S), name
+    assert "grad &#45;" not in after_add and after_add.count(">grad ?</text>") == 4  # the leaves wait
+
+
 def test_a_new_tour_removes_the_frames_of_an_earlier_one_and_nothing_else(tmp_path, no_system_dot):
     x = Tensor(0.5, requires_grad=True, name="x")
     folder = tmp_path / "tour"
