@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -505,9 +505,10 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
 
 
 def _as_tensor_list(x: Tensor | Sequence[Tensor], what: str, caller: str = "grad()") -> list[Tensor]:
-    """A Tensor or a list or tuple of them, as a non-empty list (as PyTorch, an empty one is refused:
-    it asks for nothing, which is never what was meant)."""
-    if not isinstance(x, (Tensor, list, tuple)):
+    """A Tensor or a sequence of them (a generator such as PyTorch's ``model.parameters()`` too),
+    as a non-empty list. An empty one is refused, as PyTorch refuses it: it asks for nothing,
+    which is never what was meant; so are a dict (its keys) and a set (no order)."""
+    if isinstance(x, (str, bytes, dict, set, frozenset)) or not isinstance(x, (Tensor, Iterable)):
         raise TypeError(f"{caller}: {what} must be a Tensor or a list of Tensors, got a {type(x).__name__}")
     items = [x] if isinstance(x, Tensor) else list(x)
     if not items:

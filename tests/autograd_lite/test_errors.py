@@ -129,6 +129,14 @@ def test_bad_input_is_named_where_it_was_given(case):
         call(Tensor(np.arange(6.0)))
 
 
+def test_inputs_may_come_from_a_generator_as_in_pytorch():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (g,) = al.grad((x * x).sum(), (t for t in [x]))  # torch.autograd.grad(loss, model.parameters())
+    assert g.data.tolist() == [2.0, 4.0]
+    with pytest.raises(TypeError, match="inputs must be a Tensor or a list of Tensors, got a set"):
+        al.grad((x * x).sum(), {x})  # no order to give the gradients back in
+
+
 def test_a_number_is_the_gradient_of_a_one_element_output():
     x = Tensor([1.0, 2.0], requires_grad=True)
     for given in (2.0, np.float64(2.0), 2):  # "'float' object is not iterable"
