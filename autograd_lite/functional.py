@@ -197,7 +197,8 @@ def bce(pred: Any, target: Any, eps: float | None = None, reduction: Reduction =
     """
     target = _target_like(pred, target, "bce")
     checked(_check_probabilities, _data(pred), _data(target))
-    floor = float(np.finfo(_data(pred).dtype).tiny)  # (1 / p finite)
+    dtype = _data(pred).dtype  # (0/1 integer or bool predictions compute in float64, as the target)
+    floor = float(np.finfo(dtype if dtype.kind == "f" else np.float64).tiny)  # (1 / p finite)
     eps = max(_BCE_EPS if eps is None else eps, floor)
     loss = -(target * log(ops.clip(pred, eps, None)) + (1.0 - target) * log(ops.clip(1.0 - pred, eps, None)))
     return _reduce(loss, reduction, "bce")

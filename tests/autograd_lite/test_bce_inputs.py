@@ -63,3 +63,10 @@ def test_the_logs_stop_at_minus_100_as_pytorch():
     loss = F.bce(Tensor([0.0, 1.0, 1e-40, 1e-50]), np.array([1.0, 0.0, 1.0, 1.0]), reduction="none")
     np.testing.assert_allclose(loss.data, [100.0, 100.0, 40 * np.log(10), 100.0], rtol=1e-14)
     assert F.bce(Tensor([1e-50]), np.array([1.0]), eps=1e-12).item() == pytest.approx(-np.log(1e-12))
+
+
+def test_integer_and_bool_predictions_of_0_and_1_are_probabilities_too():
+    # np.finfo of their dtype raised "data type int64 not inexact" from inside
+    for pred in (np.array([0, 1]), np.array([False, True])):
+        loss = F.bce(Tensor(pred), np.array([1.0, 1.0]), reduction="none")
+        np.testing.assert_allclose(loss.data, [100.0, 0.0], rtol=1e-14)
