@@ -70,16 +70,18 @@ def find_renderer() -> tuple[str, str]:
     )
 
 
-def _run(exe: str, args: list[str], source: str | None = None, timeout: float | None = None) -> bytes:
-    """Run the renderer ``exe`` with ``args`` (DOT ``source`` on stdin); its stdout.
+def _run(exe: str, format: str, args: list[str], source: str | None = None, timeout: float | None = None) -> bytes:
+    """Run the renderer ``exe`` to ``format`` (at :data:`PNG_DPI` for png) with ``args`` (DOT
+    ``source`` on stdin); its stdout.
 
     A renderer that fails or runs past ``timeout`` (default :data:`TIMEOUT`) raises a
     RuntimeError that says which and what to do, not a subprocess traceback.
     """
     timeout = TIMEOUT if timeout is None else timeout
     name = os.path.basename(exe)
+    dpi = [f"-Gdpi={PNG_DPI}"] if format == "png" else []
     try:
-        done = subprocess.run([exe, *args], input=None if source is None else source.encode(),
+        done = subprocess.run([exe, f"-T{format}", *args, *dpi], input=None if source is None else source.encode(),
                               capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{name} did not finish laying out the drawing within {timeout:g} s and was stopped: "
@@ -94,7 +96,7 @@ def pipe(source: str, format: str = "svg") -> bytes:
     if format not in ("svg", "png"):
         raise ValueError(f"pipe: format must be 'svg' or 'png', got {format!r}")
     _, exe = find_renderer()
-    return _run(exe, [f"-T{format}"] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else []), source)
+    return _run(exe, format, [], source)
 
 
 def render_source(source: str, path: str, format: str | None = None) -> str:
@@ -120,7 +122,7 @@ def render_source(source: str, path: str, format: str | None = None) -> str:
         return write_atomically(path, lambda tmp: _pdf_from_png(pipe(source, "png"), tmp))
 
     def run(tmp: str) -> None:
-        _run(exe, [f"-T{format}", "-o", tmp] + ([f"-Gdpi={PNG_DPI}"] if format == "png" else []), source)
+        _run(exe, format, ["-o", tmp], source)
 
     return write_atomically(path, run)
 
@@ -143,8 +145,7 @@ def render_many(sources: list[str], paths: list[str], format: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix=".frames-", dir=folder) as tmp:
         combined = os.path.join(tmp, "frames.gv")
         _write_text(combined, "\n".join(sources))
-        _run(exe, [f"-T{out_format}", "-O", combined] + ([f"-Gdpi={PNG_DPI}"] if out_format == "png" else []),
-             timeout=2 * TIMEOUT)  # all the frames of a tour, each a small drawing
+        _run(exe, out_format, ["-O", combined], timeout=2 * TIMEOUT)  # all the frames of a tour, each a small drawing
         for k, path in enumerate(paths):
             made = f"{combined}.{out_format}" if k == 0 else f"{combined}.{k + 1}.{out_format}"
             if out_format != format:  # graphviz-pure writes no PDF: wrap its PNG
