@@ -654,6 +654,13 @@ power = binary("pow", np.power,  # np.power, never **: numpy scalars' ** rounds 
 maximum = binary("maximum", np.maximum,  # ties: half the gradient to each side
                  lambda g, ans, x, y: _extreme_vjp(g, x, y, True),
                  lambda g, ans, x, y: _extreme_vjp_y(g, x, y, True), label="max", doc="elementwise max(x, y)")
+# d logaddexp/dx = 1 / (1 + e^(y - x)) = e^-logaddexp(0, y - x): at most 1, never overflowing
+# (PyTorch's 1 / (1 + e^(y - x)) does, 710 apart), and finite at an infinite input (HIPS
+# autograd's e^(x - ans) is inf - inf there, and cancels in its second derivative)
+logaddexp = binary("logaddexp", np.logaddexp,
+                   lambda g, ans, x, y: g * exp(-logaddexp(0.0, y - x)),
+                   lambda g, ans, x, y: g * exp(-logaddexp(0.0, x - y)), saves="inputs",
+                   ufunc=np.logaddexp, doc="ln(e^x + e^y)")
 minimum = binary("minimum", np.minimum,
                  lambda g, ans, x, y: _extreme_vjp(g, x, y, False),
                  lambda g, ans, x, y: _extreme_vjp_y(g, x, y, False), label="min", doc="elementwise min(x, y)")
@@ -773,6 +780,7 @@ register("rmatmul", _reflected(matmul), "other", primitives=("matmul",), is_meth
          operators=("__rmatmul__",))
 register("maximum", maximum, "primitive")
 register("minimum", minimum, "primitive")
+register("logaddexp", logaddexp, "primitive")
 for _op in (exp, log, log1p, sqrt, sin, cos, tanh, clone):
     register(_op.__name__, _op, "primitive")
 register("abs", abs, "primitive", operators=("__abs__",))

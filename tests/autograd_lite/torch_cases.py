@@ -288,6 +288,18 @@ add(
     unary("al.exp(-|big|)", lambda x: al.exp(-x), lambda x: torch.exp(-x), uniform(20.0, 700.0)),
 )
 
+# --- logaddexp: ordinary values, the tails, a number operand. The tails stop at |x - y| < 355:
+# beyond, PyTorch's second derivative squares 1 + e^(y - x) to inf and gives nan (ours stays
+# exact there: test_primitives.test_logaddexp_second_derivative_in_the_tails).
+_LAE_TAILS = away(gap=20.0, spread=157.0)
+add(
+    binary("al.logaddexp(x,y)", late(al, "logaddexp"), torch.logaddexp, smoke=True),
+    binary("x.logaddexp(y)", lambda x, y: x.logaddexp(y), lambda x, y: x.logaddexp(y)),
+    binary("al.logaddexp(tails)", late(al, "logaddexp"), torch.logaddexp, [_LAE_TAILS, _LAE_TAILS]),
+    unary("al.logaddexp(0,x)", lambda x: al.logaddexp(0.0, x),
+          lambda x: torch.logaddexp(torch.zeros((), dtype=x.dtype), x), _LAE_TAILS),
+)
+
 # --- maximum / minimum (no ties: interleaved grids), with a number operand, clip, threshold
 _INTERLEAVED = [no_ties(0.0), no_ties(0.1)]
 add(

@@ -51,7 +51,7 @@ def test_xor_prints_the_networks_own_predictions(tmp_path, capsys):
                  "training_step_graph.svg"):
         assert files[name] > 1000, name
     assert files["compiled_step_program.svg"] > 1000
-    assert sum(1 for f in files if f.startswith("tour")) == 15  # one frame per op: affine, 5 in sigmoid, twice; mse 3
+    assert sum(1 for f in files if f.startswith("tour")) == 13  # one frame per op: affine, 4 in sigmoid, twice; mse 3
 
 
 def test_xor_with_adam_and_batches_of_three(tmp_path, capsys):
