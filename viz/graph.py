@@ -42,7 +42,7 @@ import autograd_lite as al
 from autograd_lite import Node, Tensor
 
 from . import renderer as _render
-from .modules import children, recorded_range
+from .modules import children, recorded_outputs, recorded_range
 
 LEAF_COLOUR = "lightblue"
 OUTPUT_COLOUR = "darkolivegreen1"
@@ -145,6 +145,7 @@ class GraphDrawer:
         self.nodes: list[Node] = []  # in a fixed order: newest first
         self.leaves: list[Tensor] = []
         self.saved_values: dict[int, Any] = {}  # id(node) -> value found in a consumer's saved inputs
+        self.layer_outputs = recorded_outputs(model) if model is not None else {}  # id(node) -> value
         self._walk(max_nodes, what)
         self.node_grads = self._node_grads()
 
@@ -206,13 +207,15 @@ class GraphDrawer:
         return t if t is not None else node.retained()
 
     def _value(self, node: Node, t: Tensor | None) -> Any:
-        """The node's output values, from its tensor (``t``), the graph, or a consumer's saved input."""
+        """The node's output values, from its tensor (``t``), the graph, a consumer's saved input,
+        or a layer's recorded output (``viz.record_modules``)."""
         if t is not None:
             return t.data
         out = node.output
         if out is not None:
             return out
-        return self.saved_values.get(id(node))
+        value = self.saved_values.get(id(node))
+        return value if value is not None else self.layer_outputs.get(id(node))
 
     def _label(self, name: str | None, shape: tuple[int, ...], data: Any, grad: Any, show_data: bool,
                show_grad: bool, max_values: int, partial: bool = False) -> str:

@@ -15,10 +15,14 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from autograd_lite import creation_number
+from autograd_lite import Tensor, creation_number
 
 #: module -> (first, last + 1) creation numbers of the Nodes its latest recorded forward made
 _RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: module -> (a weak reference to the Node that made its latest recorded output, that output's
+#: values): a layer's output is what a reader looks for in a drawing, and the engine keeps it
+#: only when the next operation's VJP needs it (a sigmoid's first operation, a negation, does not)
+_OUTPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def children(model: Any) -> list[tuple[str, Any]]:
@@ -48,6 +52,10 @@ class record_modules:
 
             def after(m: Any, args: tuple, out: Any) -> None:
                 _RANGES[m] = (starts.pop(id(m)), creation_number())
+                if isinstance(out, Tensor) and out._node is not None:
+                    _OUTPUTS[m] = (weakref.ref(out._node), out.data)
+                else:
+                    _OUTPUTS.pop(m, None)
 
             self.handles.append(module.register_forward_pre_hook(before))
             self.handles.append(module.register_forward_hook(after))
@@ -67,3 +75,14 @@ class record_modules:
 def recorded_range(module: Any) -> tuple[int, int] | None:
     """(first, last + 1) creation numbers of the Nodes ``module``'s latest recorded forward made."""
     return _RANGES.get(module)
+
+
+def recorded_outputs(model: Any) -> dict[int, Any]:
+    """id(Node) -> values, for the outputs of ``model``'s direct sub-modules in their latest
+    recorded forward whose Nodes still exist."""
+    found = {}
+    for _, module in children(model):
+        entry = _OUTPUTS.get(module)
+        if entry is not None and (node := entry[0]()) is not None:
+            found[id(node)] = entry[1]
+    return found

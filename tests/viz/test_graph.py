@@ -139,6 +139,21 @@ def test_layers_keep_no_drawing_state():
         assert not layer.__dict__.get("_hooks")  # the hooks went with the `with` block
 
 
+def test_a_layers_output_shows_its_values_though_the_engine_does_not_keep_them():
+    """A Dense output feeding a sigmoid (whose first operation, a negation, saves nothing) is
+    drawn with its values from the recorded forward, not 'data ?'."""
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    x = np.array([[0.5, -1.0]])
+    with viz.record_modules(net):
+        loss = net.loss_function(net.forward(x), np.ones((1, 1)))
+    loss.backward(retain_graph=True)
+    src = viz.draw_graph(loss, model=net, group_by_module=True).source
+    z = net.layers[0].forward(x).data
+    assert "data " + viz.graph._format_values(z) in src
+    plain = viz.draw_graph(loss).source  # no model: the engine's values only
+    assert "data " + viz.graph._format_values(z) not in plain and "data ?" in plain
+
+
 def test_collapsed_modules_draw_a_network_too_large_for_operations():
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
     with viz.record_modules(net):
