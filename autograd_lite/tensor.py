@@ -31,10 +31,28 @@ if TYPE_CHECKING:
 _FLOAT_TYPES = (np.float32, np.float64)
 
 
+def _check_no_grad_inside(data: list | tuple) -> None:
+    """Refuse a list holding a tensor that requires grad: its values would be copied and the
+    gradient would silently never reach it (PyTorch warns for 0-d ones, refuses the rest)."""
+    stack = [data]
+    while stack:
+        for item in stack.pop():
+            if item.__class__ is list or item.__class__ is tuple:
+                stack.append(item)
+            elif isinstance(item, Tensor) and item._requires_grad:
+                raise TypeError(
+                    "Tensor: the list holds a tensor that requires grad; Tensor(...) copies its values, so no "
+                    "gradient would reach it. Use al.stack([...]) (or al.concatenate) to build a tensor "
+                    "that keeps the graph, or .detach() the elements to copy their values on purpose"
+                )
+
+
 def _to_array(data: Any, dtype: Any) -> Any:
     """Copy ``data`` with the engine's dtype rules (see Tensor): an array, or a numpy scalar if 0-d."""
     if isinstance(data, Tensor):
         data = data._data
+    elif (data.__class__ is list or data.__class__ is tuple) and _mode.enabled:  # (under no_grad, values are meant)
+        _check_no_grad_inside(data)
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind not in "fiub" or (dtype.kind == "f" and dtype.type not in _FLOAT_TYPES):

@@ -169,3 +169,19 @@ def test_sigmoid_and_softplus_of_integer_tensors(data):
     x = data.astype(np.float64)
     np.testing.assert_allclose(Tensor(data).sigmoid().data, 1 / (1 + np.exp(-x)), rtol=1e-15)
     np.testing.assert_allclose(Tensor(data).softplus().data, np.log1p(np.exp(x)), rtol=1e-15)
+
+
+def test_a_list_of_tensors_that_require_grad_is_refused_with_the_way_to_keep_the_graph():
+    """Tensor([a, b]) copied a's and b's values: the gradient silently never reached them."""
+    a = Tensor(2.0, requires_grad=True)
+    for data in ([a, 3.0], [[1.0], [a * 2]], (a,)):
+        with pytest.raises(TypeError, match=r"al\.stack"):
+            Tensor(data)
+    with pytest.raises(TypeError, match=r"al\.stack"):
+        al.as_tensor([a, a])
+    assert Tensor([a.detach(), Tensor(3.0)]).data.tolist() == [2.0, 3.0]  # values on purpose
+    with al.no_grad():
+        assert Tensor([a, 3.0]).data.tolist() == [2.0, 3.0]
+    y = al.stack([a, a * 2.0]).sum()
+    y.backward()
+    assert a.grad.item() == 3.0
