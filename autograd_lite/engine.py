@@ -134,7 +134,7 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
         visit: called as ``visit(node, gradient, leaf_sums)`` once each Node's VJPs have run,
             ``leaf_sums()`` giving {id(leaf): gradient summed so far}.
         fill_retained: accumulate the gradient of every tensor that called ``retain_grad()``
-            into its ``.grad`` (what ``backward()`` does; ``grad()`` does not).
+            into its ``.grad`` (``backward()`` and ``grad()`` do, as PyTorch's).
     """
     leaves: list[Tensor] = []  # reached so far; each sums its gradient in its _pending slot
 
@@ -531,7 +531,9 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
+    """The gradients of ``outputs`` with respect to ``inputs``, returned; the leaves' ``.grad``
+    is untouched (a tensor on the way that called ``retain_grad()`` gets its ``.grad``, as in
+    PyTorch).
 
     Only the part of the graph between the outputs and the inputs runs: the gradient with
     respect to the last layer's weights costs one layer, and with ``create_graph`` only that
@@ -576,7 +578,8 @@ def grad(
         if id(node) in node_inputs:
             captured[id(node)] = g
 
-    leaf_grads = {id(leaf): g for leaf, g in backward_pass(seeds, create_graph, retain, needed, capture)}
+    leaf_grads = {id(leaf): g for leaf, g in backward_pass(seeds, create_graph, retain, needed, capture,
+                                                           fill_retained=True)}
     handed_out: dict[int, Any] = {}
     result: list[Tensor | None] = []
     for i, (t, start) in enumerate(zip(ins, starts)):

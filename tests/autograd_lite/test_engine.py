@@ -362,6 +362,22 @@ def test_intermediates_get_grad_only_when_they_retain_it_as_in_pytorch():
     assert h.grad.item() == pytest.approx(1 - np.tanh(6.0) ** 2)
 
 
+def test_grad_fills_retained_gradients_on_the_way_as_pytorch():
+    """al.grad leaves the leaves' .grad alone, but a tensor that called retain_grad() and lies
+    between the outputs and the inputs (an input itself included) gets its .grad, as in torch."""
+    x = Tensor(2.0, requires_grad=True)
+    w = x * 5.0
+    h = w * 3.0
+    w.retain_grad()
+    h.retain_grad()
+    (gx,) = al.grad(h * h, [x], retain_graph=True)
+    assert gx.item() == 2 * 30.0 * 15.0 and x.grad is None
+    assert h.grad.item() == 60.0 and w.grad.item() == 180.0
+    w.grad = h.grad = None
+    al.grad(h * h, [h])  # w lies beyond the input: not reached
+    assert h.grad.item() == 60.0 and w.grad is None
+
+
 def test_trace_backward_gives_every_nodes_gradient_without_touching_grad():
     """What drawings ask the engine for: the gradient at every node (no state kept for them)."""
     x = Tensor(2.0, requires_grad=True)
