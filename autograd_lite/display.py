@@ -46,7 +46,7 @@ def _origin(t: Tensor) -> str:
 
 
 def _grad_text(t: Tensor) -> str:
-    g = t.grad
+    g = getattr(t, "_grad", None)  # (not .grad, which warns for a non-leaf: this row says why instead)
     if g is not None:
         return values_text(g._data)
     if not t._requires_grad:

@@ -17,6 +17,7 @@ numbers as a 0-d array, at a fraction of the cost per operation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -239,11 +240,22 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """The gradient accumulated by ``backward()`` (None until then), a Tensor of this
         tensor's shape and dtype. Assign None to forget it, or a Tensor / array of the same
-        shape (converted to this dtype) to set it."""
+        shape (converted to this dtype) to set it.
+
+        A computed (non-leaf) tensor gets a gradient only after ``retain_grad()``: reading a
+        missing one warns, as in PyTorch, since the None is then almost always a mistake."""
         try:
-            return self._grad
+            g = self._grad
         except AttributeError:  # non-leaf results start without the slot set
-            return None
+            g = None
+        if g is None and self._node is not None and (self._node.extra is None or self._node.extra.retain is None):
+            warnings.warn(
+                "reading .grad of a computed (non-leaf) tensor: backward() fills .grad of leaves only, so it is "
+                "None. Call .retain_grad() on it before backward() to keep its gradient, or read the gradient of "
+                "the leaf tensor you meant",
+                UserWarning, stacklevel=2,
+            )
+        return g
 
     @grad.setter
     def grad(self, value: Any) -> None:

@@ -197,8 +197,9 @@ class GraphDrawer:
     def known_grad(self, key: int, tensor: Tensor | None) -> Any:
         """The gradient to show for a node or leaf (by id): its tensor's ``.grad``, else the one
         the drawing's own backward pass computed, else None."""
-        if tensor is not None and tensor.grad is not None:
-            return tensor.grad.data
+        grad = getattr(tensor, "_grad", None)  # (not .grad: it warns for a non-leaf, such as the loss drawn)
+        if grad is not None:
+            return grad.data
         return self.node_grads.get(key)
 
     def _node_tensor(self, node: Node) -> Tensor | None:

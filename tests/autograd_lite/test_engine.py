@@ -3,6 +3,7 @@
 import gc
 import sys
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -355,7 +356,8 @@ def test_intermediates_get_grad_only_when_they_retain_it_as_in_pytorch():
     h = x * 3
     y = h.tanh()
     y.backward(retain_graph=True)
-    assert h.grad is None and y.grad is None
+    with pytest.warns(UserWarning, match=r"non-leaf.*retain_grad"):  # as torch: the None is a likely mistake
+        assert h.grad is None and y.grad is None
     assert x.grad.item() == pytest.approx(3 * (1 - np.tanh(6.0) ** 2))
     h.retain_grad()
     y.backward()
@@ -387,14 +389,33 @@ def test_trace_backward_gives_every_nodes_gradient_without_touching_grad():
     grads = {s.node.op.name: s.grad for s in steps}
     assert grads["tanh"] == 1.0
     assert grads["mul"] == pytest.approx(1 - np.tanh(6.0) ** 2)
-    assert x.grad is None and h.grad is None
+    with pytest.warns(UserWarning, match="non-leaf"):
+        assert x.grad is None and h.grad is None
 
 
 def test_grad_does_not_touch_any_dot_grad():
     x = Tensor(2.0, requires_grad=True)
     h = x * 3
     al.grad(h.tanh(), [x])
-    assert h.grad is None and x.grad is None
+    assert x.grad is None
+    with pytest.warns(UserWarning, match="non-leaf"):
+        assert h.grad is None
+
+
+def test_reading_a_missing_non_leaf_gradient_warns_once_per_read_and_only_then():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    with pytest.warns(UserWarning, match=r"computed \(non-leaf\) tensor.*retain_grad\(\)"):
+        assert h.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None  # a leaf before backward: no warning
+        h.retain_grad()
+        assert h.grad is None  # retained, not yet computed
+        (h * h).sum().backward()
+        assert h.grad is not None and x.grad is not None
+        h.grad = None
+        assert Tensor(1.0).grad is None
 
 
 def test_retain_grad_keeps_an_intermediate_gradient():
