@@ -118,6 +118,14 @@ def test_moons_prints_the_networks_own_accuracy_and_loss(tmp_path, capsys):
     accuracy = float(np.mean((net.predict(X) > 0.5) == y))
     assert f"final loss {history[-1]:.5f}; training accuracy {accuracy:.1%}\n" in out
     assert written(tmp_path)["decision_boundary.png"] > 1000
+    assert "did not fall" not in out
+
+
+def test_moons_says_why_when_the_loss_does_not_fall(tmp_path, capsys):
+    """lr=50 saturated the sigmoid: loss 50, accuracy 50%, and no word of why."""
+    assert moons.main(["--out", str(tmp_path), "--samples", "40", "--epochs", "20", "--lr", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "the loss did not fall" in out and "Try a smaller --lr (default 0.01)" in out
 
 
 def test_runs_as_a_module_from_the_checkout(tmp_path):
