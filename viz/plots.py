@@ -273,6 +273,9 @@ def plot_hidden_activations(model: Any, X: Any, y: Any, layer: int = 0, path: st
     return fig
 
 
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
 def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingRecorder,
                          path: str | os.PathLike | None = None, title: str = "Weight dynamics",
                          epochs: Sequence[int] | None = None) -> Figure:
@@ -290,10 +293,12 @@ def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingR
         raise ValueError("plot_weight_dynamics: no trajectories given")
     fig = _figure(WEIGHTS_SIZE)
     ax = fig.add_subplot()
-    for name, values in trajectories.items():
+    for i, (name, values) in enumerate(trajectories.items()):
         values = np.asarray(values, dtype=float)
         x = np.arange(1, values.size + 1) if epochs is None else np.asarray(epochs)[: values.size]
-        ax.plot(x, values, linewidth=1.6, label=name)
+        # the 10 colours of matplotlib's cycle, then again dashed, dotted...: no two lines alike
+        style = LINE_STYLES[i // 10 % len(LINE_STYLES)]
+        ax.plot(x, values, linewidth=1.6, label=name, color=f"C{i % 10}", linestyle=style)
     ax.set_xlabel("epoch")
     ax.set_ylabel("weight value")
     ax.set_title(title)

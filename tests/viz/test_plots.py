@@ -59,6 +59,14 @@ def test_weight_dynamics_plot_from_the_recorder(trained, tmp_path):
     assert fig.axes[0].lines[0].get_xdata()[-1] == 200
 
 
+def test_weight_dynamics_draws_no_two_lines_alike_past_ten():
+    """matplotlib's cycle has 10 colours: the 11th weight was drawn as the 1st."""
+    fig = viz.plot_weight_dynamics({f"w{i}": [0.0, float(i)] for i in range(25)})
+    looks = [(line.get_color(), line.get_linestyle()) for line in fig.axes[0].lines]
+    assert len(set(looks)) == 25
+    assert looks[0] == ("C0", "-") and looks[10] == ("C0", "--")
+
+
 def test_recorder_follows_named_weights():
     X, y = xor()
     net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1))
