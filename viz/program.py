@@ -10,6 +10,8 @@ operation a grey ellipse in the order it runs, and each parameter's gradient (ac
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import numpy as np
@@ -75,7 +77,10 @@ def draw_program(step: Any, rankdir: str = "TB", max_nodes: int | None = MAX_PRO
         lines.append(f"param{k} [label={_dot_string(label)} fillcolor={PARAMETER_COLOUR}]")
     edges = []
     for k, (prim, refs, prefs, slot) in program.operations:
-        constants = [_constant_text(trace, r) for r in (*refs, *prefs) if r[0] != "v"]
+        constants = [_constant_text(trace, r) for r in refs if r[0] != "v"]
+        names = _param_names(prim, len(refs))
+        constants += [_named(names[i] if i < len(names) else None, _constant_text(trace, r))
+                      for i, r in enumerate(prefs) if r[0] != "v"]
         constants += ["const" for r in _slots(refs + prefs) if r in program.folded]
         label = prim.label + (f"\n{', '.join(c for c in constants if c)}" if any(constants) else "")
         lines.append(f"op{k} [label={_dot_string(label)} shape=ellipse fillcolor=gray90]")
@@ -100,6 +105,21 @@ def draw_program(step: Any, rankdir: str = "TB", max_nodes: int | None = MAX_PRO
     )
     g.body.extend(f"\t{line}\n" for line in lines + edges)
     return g
+
+
+@functools.cache
+def _param_names(prim: Any, operands: int) -> tuple[str | None, ...]:
+    """The names of a row's parameters after its operands, from its forward's signature (None
+    where numpy's own function has none to read): ``axes``, ``keepdims`` for ``mean``."""
+    try:
+        names = list(inspect.signature(prim.forward).parameters)[operands:]
+    except (TypeError, ValueError):
+        return ()
+    return tuple(None if name in ("param", "params", "args") else name for name in names)
+
+
+def _named(name: str | None, text: str) -> str:
+    return text if name is None else f"{name}={text}"
 
 
 def _slots(refs: tuple) -> list[int]:

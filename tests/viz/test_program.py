@@ -42,6 +42,8 @@ def test_a_compiled_step_is_drawn_call_by_call():
     for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"):
         assert f"{name}.grad +=" in src
     assert len(re.findall(r"argument \d", src)) >= 2
+    # a row's parameters are named from its forward (this read "mean\nNone, False"); operands by value
+    assert 'label="mean\\naxes=None, keepdims=False"' in src and 'label="**\\n2"' in src
 
 
 def test_draw_program_refuses_what_is_not_compiled():
@@ -71,4 +73,4 @@ def test_a_long_program_is_refused_by_default_with_how_to_draw_it_anyway():
         viz.draw_program(step)
     source = viz.draw_program(step, max_nodes=None).source
     assert source.count("shape=ellipse") == ops
-    assert 'label="astype\\nfloat64, float64"' in source and "dtype(" not in source  # dtypes by name
+    assert 'label="astype\\ndtype=float64, source=float64"' in source and "dtype(" not in source  # dtypes by name
