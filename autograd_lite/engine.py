@@ -409,7 +409,10 @@ def _gradient_tensor(t: Tensor, g: Any, create_graph: bool, handed_out: dict[int
 
 def _seed(output: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
     """The starting gradient for ``output``: ones for a one-element output, else ``gradient``."""
-    dtype = output.dtype
+    data = output._data
+    if gradient is None and data.__class__ is not np.ndarray and not create_graph:
+        return data.dtype.type(1)  # a loss: a 0-d tensor holds a numpy scalar (np.ones(())[()] is the same one)
+    dtype = data.dtype
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError(
@@ -496,10 +499,18 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     # passes it on as it is; otherwise _seed copied it already)
     handed_out: dict[int, Any] = {id(seed): seed} if create_graph else {}
     trace = tracer.here()
+    plain = trace is None and not create_graph
     for leaf, g in leaf_grads:
-        g = _gradient_tensor(leaf, g, create_graph, handed_out)
-        if trace is not None:
-            trace.grad(leaf, g)
+        data = leaf._data
+        if (plain and g.__class__ is np.ndarray and g.base is None and g.dtype is data.dtype and g.ndim
+                and g.shape == data.shape and id(g) not in handed_out):
+            # _gradient_tensor's commonest case, inlined: a fresh array of the leaf's dtype and shape
+            handed_out[id(g)] = g
+            g = _make(g)
+        else:
+            g = _gradient_tensor(leaf, g, create_graph, handed_out)
+            if trace is not None:
+                trace.grad(leaf, g)
         _accumulate(leaf, g)
     graph_done()
 
