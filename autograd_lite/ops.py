@@ -176,6 +176,23 @@ def sum_to(g: Any, shape: tuple[int, ...], name: str = "an operation") -> Any:
     gshape = g.shape
     if gshape == shape:
         return g
+    axes = _SUM_TO_AXES.get((gshape, shape))
+    if axes is None:
+        axes = _sum_to_axes(gshape, shape, name)
+    if axes:  # what is left differs from shape only by axes of length 1 (often not at all: a bias)
+        if g.__class__ is np.ndarray and tracer.active is None:
+            g = np.add.reduce(g, axes)  # the sum row's forward, without the row's call (backward's hot path)
+        else:
+            g = sum(g, axes, False)
+    return g if g.shape == shape else reshape(g, shape)
+
+
+#: sum_to's axes by (gradient shape, target shape): a training step asks the same few every time
+_SUM_TO_AXES: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]] = {}
+
+
+def _sum_to_axes(gshape: tuple[int, ...], shape: tuple[int, ...], name: str) -> tuple[int, ...]:
+    """The axes of a gradient of shape ``gshape`` that sum_to sums to reach ``shape`` (remembered)."""
     n = builtins.max(len(gshape), len(shape))
     gp = (1,) * (n - len(gshape)) + gshape
     sp = (1,) * (n - len(shape)) + shape
@@ -190,9 +207,10 @@ def sum_to(g: Any, shape: tuple[int, ...], name: str = "an operation") -> Any:
                 f"{shape}, which is not a broadcast of it (please report this)"
             )
         axes.append(i - lead)
-    if axes:  # what is left differs from shape only by axes of length 1 (often not at all: a bias)
-        g = sum(g, tuple(axes), False)
-    return g if g.shape == shape else reshape(g, shape)
+    if len(_SUM_TO_AXES) > 4096:  # many distinct shapes: start afresh
+        _SUM_TO_AXES.clear()
+    result = _SUM_TO_AXES[(gshape, shape)] = tuple(axes)
+    return result
 
 
 def _unreduce(g: Any, shape: tuple[int, ...], axes: Axes, keepdims: bool) -> Any:
