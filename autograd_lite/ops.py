@@ -470,6 +470,17 @@ def _is_basic_index(index: Any) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
+def _vectors(index: Any) -> bool:
+    """True for an index of two or more 1-D arrays (``x[rows, labels]``): more arrays than axes
+    in any of them, which :func:`_window_slices` never takes for windows."""
+    if index.__class__ is not tuple or len(index) < 2:
+        return False
+    for a in index:
+        if a.__class__ is not np.ndarray or a.ndim != 1:
+            return False
+    return True
+
+
 def _scatter_add_forward(g: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Zeros of ``shape`` with g added at ``index``: the adjoint of ``x[index]``.
 
@@ -482,6 +493,10 @@ def _scatter_add_forward(g: Any, index: Any, shape: tuple[int, ...]) -> np.ndarr
     """
     index = as_index(index)  # (while al.compile traces, the VJPs see an index array as a Tensor)
     dtype = g.dtype if g.dtype.kind == "f" else np.float64
+    if _vectors(index):  # x[rows, labels]: never windows (see _window_slices), so np.add.at at once
+        out = np.zeros(shape, dtype)
+        np.add.at(out, index, g)
+        return out
     if _is_basic_index(index):
         out = np.zeros(shape, dtype)
         out[index] = g
@@ -1016,9 +1031,12 @@ def _squeeze_method(self: Tensor, axis: Any = None) -> Tensor:
 
 
 def as_index(index: Any) -> Any:
-    """An index with Tensors replaced by their arrays (for getitem)."""
+    """An index with Tensors replaced by their arrays (for getitem); without Tensors, itself."""
     if isinstance(index, tuple):
-        return tuple(_data(i) for i in index)
+        for i in index:
+            if isinstance(i, Tensor):
+                return tuple(_data(i) for i in index)
+        return index
     return _data(index)
 
 

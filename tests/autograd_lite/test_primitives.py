@@ -228,6 +228,15 @@ def test_repeated_indices_accumulate():
     np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
 
 
+def test_repeated_row_and_column_pairs_accumulate():
+    """x[rows, cols] with 1-D index arrays (a cross-entropy's pick) whose pairs repeat: the
+    gradients of a repeated pair add up; an index array that is a Tensor is its values."""
+    x = Tensor(np.zeros((3, 4)), requires_grad=True)
+    rows, cols = np.array([0, 2, 0, 1, 0]), np.array([1, 3, 1, 0, 2])
+    (x[rows, Tensor(cols)] * Tensor([1.0, 2.0, 4.0, 8.0, 16.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 5.0, 16.0, 0.0], [8.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0]])
+
+
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_concatenate(axis, rng):
     check_grads(lambda a, b, c: al.concatenate([a, b, c], axis=axis),
