@@ -909,6 +909,10 @@ def _no_out(name: str, out: Any, dtype: Any = None) -> None:
 def _reduction(name: str, op: Any, doc: str) -> Any:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None, dtype: Any = None, out: Any = None) -> Tensor:
+        if axis.__class__ is int and dim is None and keepdim is None and out is None and dtype is None:
+            ndim = self._data.ndim  # one axis, in range: what _axes makes of it, without its checks
+            if -ndim <= axis < ndim:
+                return op(self, (axis % ndim,), keepdims is True or bool(keepdims))
         _no_out(name, out, dtype)
         if dim is not None:
             axis = dim

@@ -1,6 +1,7 @@
 """Property-based tests: random shapes and values for the elementwise and reduction ops."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -105,3 +106,20 @@ def test_sigmoid_and_softplus_stay_finite_for_any_input(x):
         (t.sigmoid() + al.softplus(t)).sum().backward()
     assert np.all(np.isfinite(t.grad.data))
     assert np.all((t.grad.data >= 0) & (t.grad.data <= 1.25 + 1e-12))
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [1, -1])
+def test_a_reduction_over_one_axis_records_it_non_negative(op, axis):
+    """The Node keeps the axis as a non-negative int (the design's rule for what Nodes save),
+    keepdims as a bool, whichever way they were given; values and gradient as numpy's."""
+    x = np.array([[1.0, 4.0, 2.0], [3.0, -1.0, 5.0]])
+    t = Tensor(x, requires_grad=True)
+    out = getattr(t, op)(axis=axis, keepdims=1)
+    axes, keepdims = out.grad_fn.a1
+    assert axes == (1,) and keepdims is True
+    np.testing.assert_array_equal(out.data, getattr(np, op)(x, axis=1, keepdims=True))
+    out.backward(np.array([[2.0], [3.0]]))
+    expected = {"sum": [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]], "mean": [[2 / 3, 2 / 3, 2 / 3], [1.0, 1.0, 1.0]],
+                "max": [[0.0, 2.0, 0.0], [0.0, 0.0, 3.0]], "min": [[2.0, 0.0, 0.0], [0.0, 3.0, 0.0]]}[op]
+    np.testing.assert_array_equal(t.grad.data, expected)
