@@ -158,7 +158,7 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
     def leaf_sums() -> dict[int, Any]:
         return {id(leaf): leaf._pending for leaf in leaves}
 
-    trace = tracer.here()
+    trace = tracer.here() if tracer.active is not None else None
     tracing = trace is not None  # al.compile: VJPs see Tensors, so it records their operations
     if tracing and create_graph:
         trace.fail("it differentiates with create_graph=True (higher order is not compiled)")
@@ -248,7 +248,13 @@ def backward_pass(seeds: Sequence[tuple[Any, Any]], create_graph: bool = False, 
                     else:
                         send(p, gi, op)
             elif arity == 1:
-                send(node.p0, op.vjp0(g, ans, a0, *a1), op)
+                p = node.p0
+                gi = op.vjp0(g, ans, a0, *a1) if a1 else op.vjp0(g, ans, a0)
+                if p.__class__ is Node and gi.shape == p.shape:  # send(), inlined as above
+                    pending = p.pending
+                    p.pending = gi if pending is _NOTHING_YET else pending + gi
+                else:
+                    send(p, gi, op)
             else:
                 for i, p in enumerate(node.p0):
                     if p is not None:
@@ -498,7 +504,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     # the gradient given is the caller's: a leaf it reaches unchanged gets a copy (create_graph
     # passes it on as it is; otherwise _seed copied it already)
     handed_out: dict[int, Any] = {id(seed): seed} if create_graph else {}
-    trace = tracer.here()
+    trace = tracer.here() if tracer.active is not None else None
     plain = trace is None and not create_graph
     for leaf, g in leaf_grads:
         data = leaf._data
@@ -506,6 +512,9 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
                 and g.shape == data.shape and id(g) not in handed_out):
             # _gradient_tensor's commonest case, inlined: a fresh array of the leaf's dtype and shape
             handed_out[id(g)] = g
+            if leaf.grad is None:  # _accumulate's first case
+                leaf._grad = _make(g)
+                continue
             g = _make(g)
         else:
             g = _gradient_tensor(leaf, g, create_graph, handed_out)

@@ -909,6 +909,8 @@ def _no_out(name: str, out: Any, dtype: Any = None) -> None:
 def _reduction(name: str, op: Any, doc: str) -> Any:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None, dtype: Any = None, out: Any = None) -> Tensor:
+        if axis is None and dim is None and keepdim is None and out is None and dtype is None:
+            return op(self, None, keepdims is True or bool(keepdims))  # every axis: what _axes makes of it
         if axis.__class__ is int and dim is None and keepdim is None and out is None and dtype is None:
             ndim = self._data.ndim  # one axis, in range: what _axes makes of it, without its checks
             if -ndim <= axis < ndim:
@@ -990,6 +992,8 @@ def _permute(x: Tensor, axes: tuple, name: str) -> Tensor:
 @tensor_method("swapaxes", kind="other", primitives=("transpose",))
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     """Swap two axes: a transpose with the permutation that exchanges them."""
+    if x.__class__ is np.ndarray and axis1 == -1 and axis2 == -2 and tracer.active is None:
+        return x.swapaxes(-1, -2)  # inside a plain backward (the VJPs of matmul): no checks needed
     return _swap(x, axis1, axis2, "swapaxes")
 
 
