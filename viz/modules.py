@@ -53,7 +53,7 @@ class record_modules:
             def after(m: Any, args: tuple, out: Any) -> None:
                 _RANGES[m] = (starts.pop(id(m)), creation_number())
                 if isinstance(out, Tensor) and out._node is not None:
-                    _OUTPUTS[m] = (weakref.ref(out._node), out.data)
+                    _OUTPUTS[m] = (weakref.ref(out._node), out._data)  # (not .data: al.compile would refuse the step)
                 else:
                     _OUTPUTS.pop(m, None)
 

@@ -1,6 +1,7 @@
 """draw_graph: the DOT source of known graphs, names, colours, clusters, and depth."""
 
 import re
+import warnings
 
 import graphviz
 import numpy as np
@@ -152,6 +153,17 @@ def test_a_layers_output_shows_its_values_though_the_engine_does_not_keep_them()
     assert "data " + viz.graph._format_values(z) in src
     plain = viz.draw_graph(loss).source  # no model: the engine's values only
     assert "data " + viz.graph._format_values(z) not in plain and "data ?" in plain
+
+
+def test_recording_modules_leaves_a_compiled_training_step_compiled():
+    """The hook keeps each layer's output values without reading .data, which al.compile
+    takes for Python looking at values (the step then ran eagerly, with a warning)."""
+    np.random.seed(0)
+    net = NeuralNetwork(MSE()).add(Dense(2, 3)).add(Sigmoid()).add(Dense(3, 1)).add(Sigmoid())
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([[0.0], [1.0], [1.0], [0.0]])
+    with viz.record_modules(net), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.train(X, y, epochs=3, learning_rate=0.1, compile=True, verbose=False)
 
 
 def test_collapsed_modules_draw_a_network_too_large_for_operations():
