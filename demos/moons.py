@@ -61,10 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     accuracy = float(np.mean((net.predict(X) > 0.5) == y))
     print(f"trained in {seconds:.2f} s; final loss {history[-1]:.5f}; training accuracy {accuracy:.1%}")
+    default_lr = arguments().get_default("lr")
     if len(history) > 1 and not history[-1] < 0.9 * history[0]:
-        print(f"the loss did not fall (first epoch {history[0]:.5f}, last {history[-1]:.5f}): with lr={args.lr} "
-              "the steps are likely too large; the sigmoid outputs then saturate at 0 or 1, where BCE's gradient "
-              f"vanishes. Try a smaller --lr (default {arguments().get_default('lr')})")
+        if args.lr > default_lr:
+            print(f"the loss did not fall (first epoch {history[0]:.5f}, last {history[-1]:.5f}): with lr={args.lr} "
+                  "the steps are likely too large; the sigmoid outputs then saturate at 0 or 1, where BCE's "
+                  f"gradient vanishes. Try a smaller --lr (default {default_lr})")
+        else:
+            print(f"the loss hardly fell (first epoch {history[0]:.5f}, last {history[-1]:.5f}): with lr={args.lr} "
+                  f"the steps are small for {args.epochs} epochs. Try more --epochs or a larger --lr "
+                  f"(default {default_lr})")
 
     paths = [os.path.join(out, name) for name in PICTURES]
     viz.plot_decision_boundary(net, X, y, path=paths[0], title=f"Two moons: training accuracy {accuracy:.0%}")

@@ -126,6 +126,9 @@ def test_moons_says_why_when_the_loss_does_not_fall(tmp_path, capsys):
     assert moons.main(["--out", str(tmp_path), "--samples", "40", "--epochs", "20", "--lr", "50"]) == 0
     out = capsys.readouterr().out
     assert "the loss did not fall" in out and "Try a smaller --lr (default 0.01)" in out
+    assert moons.main(["--out", str(tmp_path), "--samples", "40", "--epochs", "5", "--lr", "0.00001"]) == 0
+    out = capsys.readouterr().out  # a tiny rate: the advice is the other way
+    assert "the loss hardly fell" in out and "Try more --epochs or a larger --lr" in out and "smaller" not in out
 
 
 def test_runs_as_a_module_from_the_checkout(tmp_path):
