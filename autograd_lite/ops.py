@@ -35,7 +35,19 @@ from typing import Any
 
 import numpy as np
 
-from .primitive import _weak, apply, binary, conditional, kind, nary, per_argument, through, tracer, unary
+from .primitive import (
+    _weak,
+    apply,
+    binary,
+    conditional,
+    floats_of_ints,
+    kind,
+    nary,
+    per_argument,
+    through,
+    tracer,
+    unary,
+)
 from .registry import register, tensor_method
 from .tensor import Tensor, _make, as_tensor
 
@@ -813,7 +825,7 @@ register("rmatmul", _reflected(matmul), "other", primitives=("matmul",), is_meth
          operators=("__rmatmul__",))
 register("maximum", maximum, "primitive")
 register("minimum", minimum, "primitive")
-register("logaddexp", logaddexp, "primitive")
+register("logaddexp", floats_of_ints(logaddexp), "primitive")
 for _op in (exp, log, log1p, sqrt, sin, cos, tanh, clone):
     register(_op.__name__, _op, "primitive")
 register("abs", abs, "primitive", operators=("__abs__",))

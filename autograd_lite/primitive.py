@@ -31,7 +31,7 @@ import numpy as np
 
 from .mode import _mode, _off
 from .node import SHAPES, Node, defer, horizon, next_seq
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, array_of_list
 
 VJP = Callable[..., Any]
 
@@ -300,6 +300,21 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     return fn
 
 
+def _float_of_int(v: Any) -> Any:
+    """An integer or bool operand as float64 (a Tensor through the table's astype, so that a
+    compiled step converts each call's values); anything else as it is."""
+    if v.__class__ is Tensor or isinstance(v, Tensor):
+        dtype = v._data.dtype
+        if dtype.kind in "biu":
+            from .ops import astype  # (ops imports this module)
+
+            return astype(v, np.dtype(np.float64), dtype)
+        return v
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.astype(np.float64) if v.dtype.kind in "biu" else v
+    return float(v) if v.__class__ is bool else v
+
+
 def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp_y: VJP | None, *,
            saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
            on_error: Callable[[Any, Any], Exception] | None = None, doc: str = "") -> Callable[[Any, Any], Any]:
@@ -326,7 +341,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
         elif isinstance(y, Tensor):
             xd, px = x, None
             if xd.__class__ is list or xd.__class__ is tuple:  # the VJPs need an array's shape
-                xd = np.asarray(xd)
+                xd = array_of_list(xd)
             else:
                 x = xd = _weak(xd, y._data)
         elif tracer.active is None:
@@ -344,7 +359,7 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
         else:
             yd, py = y, None
             if cls is list or cls is tuple:
-                yd = np.asarray(yd)
+                yd = array_of_list(yd)
             else:
                 y = yd = _weak(yd, xd)
         try:
@@ -402,6 +417,20 @@ def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp
     return op
 
 
+def floats_of_ints(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The public form of a binary row whose ufunc has no integer loop (logaddexp): numpy would
+    answer bool, int8 or uint8 operands in float16 (3.693 for 3.6931471805599454), so integer
+    and bool operands are made float64 first, as unary rows do. (The composites and the VJPs,
+    which only ever pass floats, call the row itself and pay nothing for this.)"""
+    def fn(x: Any, y: Any) -> Any:
+        return op(_float_of_int(x), _float_of_int(y))
+
+    fn.__name__ = fn.__qualname__ = op.__name__
+    fn.__doc__ = op.__doc__
+    fn.prim = op.prim  # type: ignore[attr-defined]
+    return fn
+
+
 def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, vjp_y: VJP, *,
                 label: str | None = None, numpy_forward: Callable[[Any, Any, Any], Any] | None = None,
                 numpy_forward_min_size: int = 0, doc: str = "") -> Callable[[Any, Any, Any], Any]:
@@ -423,6 +452,10 @@ def conditional(name: str, forward: Callable[[Any, Any, Any], Any], vjp_x: VJP, 
                 return _traced_numpy(prim, (condition, x, y), (), fn)
             return fn(condition, x, y)
         c = condition._data if tc else condition
+        if x.__class__ is list or x.__class__ is tuple:
+            x = array_of_list(x)
+        if y.__class__ is list or y.__class__ is tuple:
+            y = array_of_list(y)
         if not tx and ty:  # (with both numbers, their own dtypes decide)
             if x.__class__ is not float and x.__class__ is not int:  # (Python numbers are weak already)
                 x = _weak(x, y._data)

@@ -17,6 +17,7 @@ numbers as a 0-d array, at a fraction of the cost per operation.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -32,40 +33,61 @@ if TYPE_CHECKING:
 _FLOAT_TYPES = (np.float32, np.float64)
 
 
-def _check_no_grad_inside(data: list | tuple) -> None:
-    """Refuse a list holding a tensor that requires grad: its values would be copied and the
-    gradient would silently never reach it (PyTorch warns for 0-d ones, refuses the rest)."""
-    stack = [data]
-    while stack:
-        for item in stack.pop():
-            if item.__class__ is list or item.__class__ is tuple:
-                stack.append(item)
-            elif isinstance(item, Tensor) and item._requires_grad:
-                raise TypeError(
-                    "Tensor: the list holds a tensor that requires grad; Tensor(...) copies its values, so no "
-                    "gradient would reach it. Use al.stack([...]) (or al.concatenate) to build a tensor "
-                    "that keeps the graph, or .detach() the elements to copy their values on purpose"
-                )
+class _ListConversion(threading.local):
+    """Set while numpy turns a list or tuple into an array for the engine (``Tensor([...])``, a
+    list operand): a tensor inside that requires grad is then refused when numpy asks it for its
+    values, since the copy would silently keep no gradient (PyTorch warns for 0-d ones and
+    refuses the rest). numpy does the walking, so a list of a million numbers costs nothing more."""
+
+    on = False
+
+
+_in_list = _ListConversion()
+
+
+def array_of_list(data: list | tuple, dtype: Any = None) -> np.ndarray:
+    """``np.array(data, dtype)``, refusing tensors inside that require grad (under no_grad too
+    they are copied as values, which is then what was meant)."""
+    if not _mode.enabled:
+        return np.array(data, dtype=dtype)
+    _in_list.on = True
+    try:
+        return np.array(data, dtype=dtype)
+    finally:
+        _in_list.on = False
+
+
+def _refuse_copy_in_list(t: Tensor) -> None:
+    if t._requires_grad:
+        _in_list.on = False
+        raise TypeError(
+            "a list holds a tensor that requires grad; making an array of the list copies its values, so no "
+            "gradient would reach it. Use al.stack([...]) (or al.concatenate) to build a tensor that keeps the "
+            "graph, or .detach() the elements to copy their values on purpose"
+        )
 
 
 def _to_array(data: Any, dtype: Any) -> Any:
     """Copy ``data`` with the engine's dtype rules (see Tensor): an array, or a numpy scalar if 0-d."""
     if isinstance(data, Tensor):
         data = data._data
-    elif (data.__class__ is list or data.__class__ is tuple) and _mode.enabled:  # (under no_grad, values are meant)
-        _check_no_grad_inside(data)
+    listed = data.__class__ is list or data.__class__ is tuple
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind not in "fiub" or (dtype.kind == "f" and dtype.type not in _FLOAT_TYPES):
             raise TypeError(f"Tensor: dtype {dtype} is not supported; use float64, float32, an integer or bool")
         try:
-            arr = np.array(data, dtype=dtype)
-        except (TypeError, ValueError) as e:
+            arr = array_of_list(data, dtype) if listed else np.array(data, dtype=dtype)
+        except ValueError as e:
+            raise TypeError(f"Tensor: cannot make a {dtype} tensor from {type(data).__name__} ({e})") from None
+        except TypeError as e:
+            if "requires grad" in str(e):
+                raise
             raise TypeError(f"Tensor: cannot make a {dtype} tensor from {type(data).__name__} ({e})") from None
     else:
         from_numpy = isinstance(data, (np.ndarray, np.generic))
         try:
-            arr = np.array(data)
+            arr = array_of_list(data) if listed else np.array(data)
         except ValueError as e:  # ragged nested lists
             raise ValueError(f"Tensor: data is not a rectangular array of numbers ({e})") from None
         kind = arr.dtype.kind
@@ -302,6 +324,8 @@ class Tensor:
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if _in_list.on:
+            _refuse_copy_in_list(self)
         if trace_hooks.read is not None:
             trace_hooks.read(self, "np.asarray()")
         data = np.asarray(self._data)
@@ -310,6 +334,8 @@ class Tensor:
         return data.copy() if copy else data
 
     def __float__(self) -> float:
+        if _in_list.on:
+            _refuse_copy_in_list(self)
         return float(self.item())
 
     def __int__(self) -> int:

@@ -296,7 +296,7 @@ def plot_weight_dynamics(trajectories: Mapping[str, Sequence[float]] | TrainingR
     for i, (name, values) in enumerate(trajectories.items()):
         values = np.asarray(values, dtype=float)
         x = np.arange(1, values.size + 1) if epochs is None else np.asarray(epochs)[: values.size]
-        # the 10 colours of matplotlib's cycle, then again dashed, dotted...: no two lines alike
+        # the 10 colours of matplotlib's cycle, then again dashed, dotted...: no two lines alike up to 40
         style = LINE_STYLES[i // 10 % len(LINE_STYLES)]
         ax.plot(x, values, linewidth=1.6, label=name, color=f"C{i % 10}", linestyle=style)
     ax.set_xlabel("epoch")

@@ -163,6 +163,16 @@ def test_fill_with_a_0d_tensor_that_requires_grad_gives_it_the_gradient():
     assert v.grad.item() == 6.0  # as torch's fill_ with a tensor value
 
 
+@pytest.mark.parametrize("data", [np.array([True, False]), np.array([3, 0], np.uint8), np.array([1, -2], np.int8)],
+                         ids=["bool", "uint8", "int8"])
+def test_logaddexp_of_small_integers_is_float64(data):
+    """numpy's logaddexp of bool, int8 or uint8 answers in float16 (3.693 for 3.6931471805599454)."""
+    x = data.astype(np.float64)
+    for out in (al.logaddexp(Tensor(data), Tensor(data)), al.logaddexp(Tensor(data), 1), al.logaddexp(data, data)):
+        assert out.dtype == np.float64
+    np.testing.assert_allclose(al.logaddexp(Tensor(data), 1).data, np.logaddexp(x, 1.0), rtol=1e-15)
+
+
 @pytest.mark.parametrize("data", [np.array([True, False]), np.array([1, -2], np.int8)], ids=["bool", "int8"])
 def test_sigmoid_and_softplus_of_integer_tensors(data):
     """A bool tensor raised numpy's 'boolean negative is not supported' from inside sigmoid."""
@@ -179,6 +189,12 @@ def test_a_list_of_tensors_that_require_grad_is_refused_with_the_way_to_keep_the
             Tensor(data)
     with pytest.raises(TypeError, match=r"al\.stack"):
         al.as_tensor([a, a])
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    for operation in (lambda: x * [a, 3.0], lambda: [a, 3.0] * x, lambda: al.logaddexp([a, 1.0], x),
+                      lambda: al.where(x > 0, [a, a], 0.0), lambda: Tensor([a, 3.0], dtype=np.float32)):
+        with pytest.raises(TypeError, match=r"al\.stack"):  # a list operand is copied the same way
+            operation()
+    assert (x * [2.0, 3.0]).data.tolist() == [2.0, -3.0]
     assert Tensor([a.detach(), Tensor(3.0)]).data.tolist() == [2.0, 3.0]  # values on purpose
     with al.no_grad():
         assert Tensor([a, 3.0]).data.tolist() == [2.0, 3.0]
