@@ -57,10 +57,13 @@ def array_of_list(data: list | tuple, dtype: Any = None) -> np.ndarray:
         _in_list.on = False
 
 
+class _GradInList(TypeError):
+    """A list handed to numpy holds a tensor that requires grad (see :func:`array_of_list`)."""
+
+
 def _refuse_copy_in_list(t: Tensor) -> None:
     if t._requires_grad:
-        _in_list.on = False
-        raise TypeError(
+        raise _GradInList(
             "a list holds a tensor that requires grad; making an array of the list copies its values, so no "
             "gradient would reach it. Use al.stack([...]) (or al.concatenate) to build a tensor that keeps the "
             "graph, or .detach() the elements to copy their values on purpose"
@@ -78,11 +81,9 @@ def _to_array(data: Any, dtype: Any) -> Any:
             raise TypeError(f"Tensor: dtype {dtype} is not supported; use float64, float32, an integer or bool")
         try:
             arr = array_of_list(data, dtype) if listed else np.array(data, dtype=dtype)
-        except ValueError as e:
-            raise TypeError(f"Tensor: cannot make a {dtype} tensor from {type(data).__name__} ({e})") from None
-        except TypeError as e:
-            if "requires grad" in str(e):
-                raise
+        except _GradInList:
+            raise
+        except (TypeError, ValueError) as e:
             raise TypeError(f"Tensor: cannot make a {dtype} tensor from {type(data).__name__} ({e})") from None
     else:
         from_numpy = isinstance(data, (np.ndarray, np.generic))
