@@ -242,6 +242,21 @@ def _saved_constant(t: Any) -> None:
         t._saved = True
 
 
+def _float_of_int(v: Any) -> Any:
+    """An integer or bool operand as float64 (a Tensor through the table's astype, so that a
+    compiled step converts each call's values); anything else as it is."""
+    if v.__class__ is Tensor or isinstance(v, Tensor):
+        dtype = v._data.dtype
+        if dtype.kind in "biu":
+            from .ops import astype  # (ops imports this module)
+
+            return astype(v, np.dtype(np.float64), dtype)
+        return v
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.astype(np.float64) if v.dtype.kind in "biu" else v
+    return float(v) if v.__class__ is bool else v
+
+
 def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bool = False,
           saves: str = "inputs", label: str | None = None, ufunc: np.ufunc | None = None,
           into: Callable[..., Any] | None = None, doc: str = "") -> Callable[..., Any]:
@@ -288,9 +303,7 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
         xd = x._data
         dtype = xd.dtype
         if small_floats_of_ints and dtype is not _F64 and dtype.kind in "biu":  # (such a tensor never requires grad)
-            from .ops import astype  # (ops imports this module) the table's: a compiled step repeats it
-
-            x = astype(x, np.dtype(np.float64), xd.dtype)
+            x = _float_of_int(x)
             xd = x._data
         return result(x, xd, forward(xd), ())
 
@@ -298,21 +311,6 @@ def unary(name: str, forward: Callable[..., Any], vjp: VJP | None, *, params: bo
     fn.__name__ = fn.__qualname__ = name
     fn.prim = prim  # type: ignore[attr-defined]
     return fn
-
-
-def _float_of_int(v: Any) -> Any:
-    """An integer or bool operand as float64 (a Tensor through the table's astype, so that a
-    compiled step converts each call's values); anything else as it is."""
-    if v.__class__ is Tensor or isinstance(v, Tensor):
-        dtype = v._data.dtype
-        if dtype.kind in "biu":
-            from .ops import astype  # (ops imports this module)
-
-            return astype(v, np.dtype(np.float64), dtype)
-        return v
-    if isinstance(v, (np.ndarray, np.generic)):
-        return v.astype(np.float64) if v.dtype.kind in "biu" else v
-    return float(v) if v.__class__ is bool else v
 
 
 def binary(name: str, forward: Callable[[Any, Any], Any], vjp_x: VJP | None, vjp_y: VJP | None, *,
